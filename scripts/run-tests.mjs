@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The repo's test command: turbo runs generate -> build -> lint, typecheck and
-// test in every package (cached), then this prints one total over every package's
+// The repo's test command: biome over the whole repo, then turbo runs generate ->
+// build -> lint, typecheck and test in every package (cached), then this prints one total over every package's
 // vitest JSON report, as `N passed, N failed`, which CI reads.
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -17,6 +17,8 @@ const reports = () =>
 // report of every task it replays from cache.
 for (const file of reports()) rmSync(file);
 
+// One formatter and linter for the whole repo, then every package's pipeline.
+const biome = spawnSync("biome", ["check", "."], { cwd: root, stdio: "inherit" });
 const turbo = spawnSync(
   "turbo",
   ["run", "lint", "typecheck", "test", "--output-logs=new-only", ...process.argv.slice(2)],
@@ -30,7 +32,7 @@ for (const file of reports()) {
   passed += report.numPassedTests ?? 0;
   failed += report.numFailedTests ?? 0;
 }
-const status = turbo.status ?? 1;
+const status = (biome.status ?? 1) !== 0 ? 1 : (turbo.status ?? 1);
 if (status !== 0 && failed === 0) failed = 1; // a build, lint or typecheck failure
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(status);

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
  * which gRPC server reflection serves so that grpcurl and friends work.
  */
 export const descriptorSetPath: string = fileURLToPath(
-  new URL("./descriptor-set.binpb", import.meta.url),
+  new URL("./gen/descriptor-set.binpb", import.meta.url),
 );
 
 /** Fully qualified names of the services, as reflection lists them. */
