@@ -42,8 +42,9 @@ describe("generated nice-grpc definitions", () => {
     });
   }
 
-  it("counts 20 storage methods and 28 analytics methods", () => {
+  it("counts 20 storage methods, and the 28 analytics methods plus the columnar stream", () => {
     expect(Object.keys(MinIOServiceDefinition.methods)).toHaveLength(20);
-    expect(Object.keys(DuckDBServiceDefinition.methods)).toHaveLength(28);
+    expect(Object.keys(DuckDBServiceDefinition.methods)).toHaveLength(29);
+    expect(DuckDBServiceDefinition.methods.executeQueryColumnar.responseStream).toBe(true);
   });
 });
