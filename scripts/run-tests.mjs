@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The repo's test command: biome over the whole repo, then turbo runs generate ->
-// build -> lint, typecheck and test in every package (cached), then this prints one total over every package's
+// build -> lint, typecheck and test in every package (cached), then the packed
+// tarballs are installed and imported, then this prints one total over every package's
 // vitest JSON report, as `N passed, N failed`, which CI reads.
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -25,6 +26,12 @@ const turbo = spawnSync(
   { cwd: root, stdio: "inherit" },
 );
 
+// Only when everything built: each package's tarball must install and import alone.
+const packs =
+  turbo.status === 0
+    ? spawnSync("node", ["scripts/check-packs.mjs"], { cwd: root, stdio: "inherit" })
+    : { status: 1 };
+
 let passed = 0;
 let failed = 0;
 for (const file of reports()) {
@@ -32,7 +39,7 @@ for (const file of reports()) {
   passed += report.numPassedTests ?? 0;
   failed += report.numFailedTests ?? 0;
 }
-const status = (biome.status ?? 1) !== 0 ? 1 : (turbo.status ?? 1);
+const status = [biome.status, turbo.status, packs.status].every((s) => s === 0) ? 0 : 1;
 if (status !== 0 && failed === 0) failed = 1; // a build, lint or typecheck failure
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(status);
