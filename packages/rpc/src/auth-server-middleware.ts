@@ -29,16 +29,21 @@ export function authServerMiddleware(
     call: ServerMiddlewareCall<Request, Response, { identity: Identity }>,
     context: CallContext,
   ) {
-    const token = bearerToken(context);
-
     if (publicMethods.has(call.method.path)) {
-      const identity = token ? await verify(token).catch(() => undefined) : undefined;
+      let identity: Identity | undefined;
+      try {
+        const token = bearerToken(context);
+        if (token) identity = await verify(token);
+      } catch {
+        // A probe with a stale or odd header still gets its answer, just anonymously.
+      }
       return yield* call.next(call.request as never, {
         ...context,
         identity: identity as Identity,
       });
     }
 
+    const token = bearerToken(context);
     if (token) {
       const identity = await verify(token);
       return yield* call.next(call.request as never, { ...context, identity });

@@ -28,7 +28,9 @@ export function resolveUserId(identity: Identity, requestedUserId: string | unde
 export function assertOrgMember(identity: Identity, orgId: string): void {
   if (!orgId) return;
   if (identity.orgId !== orgId) {
-    const has = identity.orgId ? `is for organization "${identity.orgId}"` : "names no organization";
+    const has = identity.orgId
+      ? `is for organization "${identity.orgId}"`
+      : "names no organization";
     throw new ServerError(
       Status.PERMISSION_DENIED,
       `not a member of organization "${orgId}": the token ${has}`,

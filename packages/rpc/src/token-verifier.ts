@@ -10,6 +10,9 @@ import {
 import { ServerError, Status } from "nice-grpc";
 import type { AuthConfig, Identity } from "./identity.js";
 
+const cacheSize = 1024;
+const cacheMs = 60_000;
+
 const hmacAlgorithms = ["HS256", "HS384", "HS512"];
 const asymmetricAlgorithms = [
   "RS256",
@@ -37,13 +40,30 @@ export function createTokenVerifier(config: AuthConfig): (token: string) => Prom
   const publicKey = config.publicKeyPem ? parsePublicKey(config.publicKeyPem) : undefined;
   const jwks = config.jwksUrl ? createRemoteJWKSet(new URL(config.jwksUrl)) : undefined;
   if (!secret && !publicKey && !jwks) {
-    throw new Error("auth config has no hs256Secret, publicKeyPem or jwksUrl to verify tokens with");
+    throw new Error(
+      "auth config has no hs256Secret, publicKeyPem or jwksUrl to verify tokens with",
+    );
   }
   const claims: JWTVerifyOptions = {};
   if (config.issuer) claims.issuer = config.issuer;
   if (config.audience) claims.audience = config.audience;
 
+  // Verifying a signature costs more than a small call itself; a client sends the same
+  // token for its lifetime, so good tokens are remembered until they expire (at most
+  // `cacheMs`). Only successes are cached: a bad token is checked (and fails) every time.
+  const cache = new Map<string, { identity: Identity; until: number }>();
+
   return async (token) => {
+    const hit = cache.get(token);
+    if (hit && Date.now() < hit.until) return hit.identity;
+    if (hit) cache.delete(token);
+    const { identity, expiresAt } = await verify(token);
+    if (cache.size >= cacheSize) cache.delete(cache.keys().next().value as string);
+    cache.set(token, { identity, until: Math.min(expiresAt, Date.now() + cacheMs) });
+    return identity;
+  };
+
+  async function verify(token: string): Promise<{ identity: Identity; expiresAt: number }> {
     let alg: string | undefined;
     try {
       alg = decodeProtectedHeader(token).alg;
@@ -61,7 +81,10 @@ export function createTokenVerifier(config: AuthConfig): (token: string) => Prom
           algorithms: asymmetricAlgorithms,
         }));
       } else if (jwks) {
-        ({ payload } = await jwtVerify(token, jwks, { ...claims, algorithms: asymmetricAlgorithms }));
+        ({ payload } = await jwtVerify(token, jwks, {
+          ...claims,
+          algorithms: asymmetricAlgorithms,
+        }));
       } else {
         throw unauthenticated(`${alg ?? "unsigned"} tokens are not accepted by this server`);
       }
@@ -73,8 +96,11 @@ export function createTokenVerifier(config: AuthConfig): (token: string) => Prom
     }
     const identity: Identity = { userId: payload.sub, system: payload.isa_system === true, token };
     if (typeof payload.org === "string" && payload.org !== "") identity.orgId = payload.org;
-    return identity;
-  };
+    return {
+      identity,
+      expiresAt: payload.exp === undefined ? Number.POSITIVE_INFINITY : payload.exp * 1000,
+    };
+  }
 }
 
 function parsePublicKey(pem: string): KeyObject {

@@ -1,0 +1,35 @@
+import { randomUUID } from "node:crypto";
+import { isAbortError } from "abort-controller-x";
+import type { CallContext, ServerMiddleware, ServerMiddlewareCall } from "nice-grpc";
+import { ServerError, Status } from "nice-grpc";
+import type { Logger } from "pino";
+import { createLogger } from "./logger.js";
+
+/**
+ * Server middleware that lets `ServerError`s and aborts through and turns anything else
+ * into INTERNAL "internal error (see server log, id <id>)". The stack goes to the log
+ * line with that id, never to the client.
+ */
+export function createErrorServerMiddleware(logger: Logger): ServerMiddleware {
+  return async function* errorServerMiddleware<Request, Response>(
+    call: ServerMiddlewareCall<Request, Response>,
+    context: CallContext,
+  ) {
+    try {
+      return yield* call.next(call.request as never, context);
+    } catch (err) {
+      if (err instanceof ServerError || isAbortError(err)) throw err;
+      const id = randomUUID();
+      logger.error(
+        { err, errorId: id, method: call.method.path, peer: context.peer },
+        "unexpected error",
+      );
+      throw new ServerError(Status.INTERNAL, `internal error (see server log, id ${id})`);
+    }
+  };
+}
+
+/** `createErrorServerMiddleware` with a logger named "isa-rpc". */
+export const errorServerMiddleware: ServerMiddleware = createErrorServerMiddleware(
+  createLogger("isa-rpc"),
+);
