@@ -1,3 +1,5 @@
+import { invalidArgument } from "./errors.js";
+
 /**
  * int64 fields arrive as bigint (ts-proto's `forceLong=bigint`). Sizes and counts
  * are handed out as plain numbers because that is what callers do arithmetic
@@ -10,10 +12,10 @@ export function toSafeNumber(value: bigint, field: string): number {
   return Number(value);
 }
 
-/** The reverse, for request fields: rejects fractions and negatives early, with the field name. */
-export function toInt64(value: number, field: string): bigint {
+/** The reverse, for request fields: a fraction or a negative is refused before it is sent. */
+export function toInt64(method: string, field: string, value: number): bigint {
   if (!Number.isSafeInteger(value) || value < 0) {
-    throw new RangeError(`${field} must be a non-negative integer, got ${value}`);
+    throw invalidArgument(method, `${field} must be a non-negative integer, got ${value}`);
   }
   return BigInt(value);
 }

@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { rechunk } from "./rechunk.js";
+
+async function* from(pieces: Array<Uint8Array | string>) {
+  yield* pieces;
+}
+
+async function collect(source: AsyncIterable<Uint8Array>): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  for await (const chunk of source) out.push(Uint8Array.from(chunk));
+  return out;
+}
+
+const bytes = (...values: number[]) => Uint8Array.from(values);
+
+describe("rechunk", () => {
+  it("gathers small pieces into chunks of exactly the requested size", async () => {
+    const chunks = await collect(rechunk(from([bytes(1), bytes(2, 3), bytes(4), bytes(5)]), 2));
+    expect(chunks).toEqual([bytes(1, 2), bytes(3, 4), bytes(5)]);
+  });
+
+  it("slices a large piece into several chunks", async () => {
+    const chunks = await collect(rechunk(from([bytes(1, 2, 3, 4, 5, 6, 7)]), 3));
+    expect(chunks).toEqual([bytes(1, 2, 3), bytes(4, 5, 6), bytes(7)]);
+  });
+
+  it("encodes string pieces as UTF-8", async () => {
+    const chunks = await collect(rechunk(from(["hé", "llo"]), 4));
+    expect(Buffer.concat(chunks).toString("utf8")).toBe("héllo");
+    expect(chunks.map((c) => c.byteLength)).toEqual([4, 2]);
+  });
+
+  it("yields nothing for an empty source or empty pieces", async () => {
+    expect(await collect(rechunk(from([]), 4))).toEqual([]);
+    expect(await collect(rechunk(from([new Uint8Array(0)]), 4))).toEqual([]);
+  });
+
+  it("does not reuse a buffer it already handed out", async () => {
+    const seen: Uint8Array[] = [];
+    for await (const chunk of rechunk(from([bytes(1), bytes(2), bytes(3), bytes(4)]), 2)) {
+      seen.push(chunk);
+    }
+    expect(seen).toEqual([bytes(1, 2), bytes(3, 4)]);
+  });
+});
