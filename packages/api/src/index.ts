@@ -1,1 +1,10 @@
-export {};
+export type { BuildAppOptions } from "./app.js";
+export { buildApp } from "./app.js";
+export { bearerToken } from "./auth.js";
+export type { ApiConfig } from "./config.js";
+export { apiConfigFromEnv, LOG_LEVELS, loadEnvFile } from "./config.js";
+export type { ErrorBody, HttpError } from "./error-mapping.js";
+export { toHttpError } from "./error-mapping.js";
+export { HttpProblem } from "./http-problem.js";
+export type { ApiHandle } from "./server.js";
+export { startApi } from "./server.js";

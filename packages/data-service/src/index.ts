@@ -1,1 +1,47 @@
-export {};
+export type { DataServiceConfig } from "./config.js";
+export { dataServiceConfigFromEnv, hostPort } from "./config.js";
+export type {
+  BehaviorAnalysis,
+  DataServiceOptions,
+  EventTypeSummary,
+  FileInfo,
+  ReadOnlyQueryResult,
+  ReportDocument,
+  StoredFile,
+  StoreOptions,
+  UserData,
+} from "./data-service.js";
+export { DataService } from "./data-service.js";
+export { parseDateRange, parseIsoDate } from "./dates.js";
+export {
+  ConfigError,
+  readBoolean,
+  readChoice,
+  readHost,
+  readInteger,
+  readPort,
+  readString,
+} from "./env.js";
+export { getDataService, getStorageService, resetServices } from "./factories.js";
+export type { ImportFormat } from "./formats.js";
+export { contentTypeFor, IMPORT_FORMATS, resolveImportFormat } from "./formats.js";
+export { toJsonRow, toJsonValue } from "./json-values.js";
+export {
+  analyticsDatabaseId,
+  DEFAULT_USER_BUCKET,
+  EVENTS_TABLE,
+  REPORTS_PREFIX,
+  validateObjectKey,
+} from "./names.js";
+export type { BoundQuery, ReportType } from "./report-registry.js";
+export { ReportRegistry, rejectUnknownParameters, reportKey } from "./report-registry.js";
+export { dailySummaryReport, defaultReportTypes, userActivityReport } from "./report-types.js";
+export {
+  ANALYZE_BEHAVIOR_SQL,
+  DAILY_SUMMARY_SQL,
+  EVENT_COLUMNS,
+  USER_ACTIVITY_SQL,
+} from "./sql.js";
+export type { ServiceHealth, StorageServiceOptions } from "./storage-service.js";
+export { StorageService } from "./storage-service.js";
+export { currentToken, runWithToken } from "./token-context.js";

@@ -1,0 +1,64 @@
+import type { AddressInfo } from "node:net";
+import { DataService, StorageService } from "@isa-cloud/data-service";
+import { createLogger } from "@isa-cloud/rpc";
+import type { FastifyInstance } from "fastify";
+import { buildApp } from "./app.js";
+import type { ApiConfig } from "./config.js";
+
+export interface ApiHandle {
+  /** The port listened on (the real one when config.port was 0). */
+  port: number;
+  /** Base URL for clients on this machine, e.g. "http://127.0.0.1:8080". */
+  url: string;
+  app: FastifyInstance;
+  /** Stops accepting requests, lets those in flight finish, then closes the service clients. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the API as configured: clients of both services (built here and closed
+ * with the server), the app, and a listening socket.
+ */
+export async function startApi(config: ApiConfig): Promise<ApiHandle> {
+  const logger = createLogger("api", { level: config.logLevel });
+  const storage = new StorageService({
+    minioAddress: config.services.minioAddress,
+    duckdbAddress: config.services.duckdbAddress,
+    poolSize: config.services.poolSize,
+    defaultDeadlineMs: config.services.defaultDeadlineMs,
+  });
+  const dataService = new DataService(storage, {
+    bucket: config.services.bucket,
+    queryMaxRows: config.services.queryMaxRows,
+  });
+  let app: FastifyInstance;
+  try {
+    app = await buildApp({
+      dataService,
+      auth: config.auth,
+      logger,
+      bodyLimit: config.bodyLimit,
+      maxUploadBytes: config.maxUploadBytes,
+      rateLimit: config.rateLimit,
+      docs: config.docs,
+    });
+    await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    storage.close();
+    throw err;
+  }
+  const { port } = app.server.address() as AddressInfo;
+  const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
+  return {
+    port,
+    url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    app,
+    async close() {
+      try {
+        await app.close();
+      } finally {
+        storage.close();
+      }
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { dataServiceConfigFromEnv, hostPort } from "./config.js";
+
+describe("dataServiceConfigFromEnv", () => {
+  it("defaults to the fixed local ports when nothing is set (the guide had no defaults)", () => {
+    expect(dataServiceConfigFromEnv({})).toEqual({
+      minioAddress: "localhost:50051",
+      duckdbAddress: "localhost:50052",
+      bucket: "data",
+      poolSize: 1,
+      defaultDeadlineMs: 30_000,
+      queryMaxRows: 10_000,
+    });
+  });
+
+  it("reads the guide's variables", () => {
+    const config = dataServiceConfigFromEnv({
+      MINIO_GRPC_HOST: "storage",
+      MINIO_GRPC_PORT: "6000",
+      DUCKDB_GRPC_HOST: "::1",
+      DUCKDB_GRPC_PORT: "6001",
+    });
+    expect(config.minioAddress).toBe("storage:6000");
+    expect(config.duckdbAddress).toBe("[::1]:6001");
+  });
+
+  it("names the variable holding a bad value", () => {
+    expect(() => dataServiceConfigFromEnv({ DUCKDB_GRPC_PORT: "fifty" })).toThrow(
+      /DUCKDB_GRPC_PORT/,
+    );
+    expect(() => dataServiceConfigFromEnv({ MINIO_GRPC_HOST: "localhost:50051" })).toThrow(
+      /MINIO_GRPC_HOST/,
+    );
+    expect(() => dataServiceConfigFromEnv({ ISA_USER_BUCKET: "Bad_Bucket" })).toThrow(
+      /ISA_USER_BUCKET must be a bucket name/,
+    );
+    expect(() => dataServiceConfigFromEnv({ ISA_GRPC_POOL_SIZE: "0" })).toThrow(
+      /ISA_GRPC_POOL_SIZE/,
+    );
+  });
+});
+
+describe("hostPort", () => {
+  it("brackets IPv6 literals", () => {
+    expect(hostPort("127.0.0.1", 1)).toBe("127.0.0.1:1");
+    expect(hostPort("::1", 2)).toBe("[::1]:2");
+    expect(hostPort("[::1]", 3)).toBe("[::1]:3");
+  });
+});

@@ -1,0 +1,250 @@
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import {
+  type DuckdbServiceHandle,
+  startDuckdbService,
+  systemTokenSigner,
+} from "@isa-cloud/duckdb-service";
+import { type MinioServiceHandle, startMinioService } from "@isa-cloud/minio-service";
+import {
+  type AuthConfig,
+  InvalidArgumentError,
+  NotFoundError,
+  signToken,
+  UnauthenticatedError,
+} from "@isa-cloud/rpc";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DataService } from "../src/data-service.js";
+import { parseIsoDate } from "../src/dates.js";
+import { getDataService, getStorageService, resetServices } from "../src/factories.js";
+import { ReportRegistry } from "../src/report-registry.js";
+import { defaultReportTypes } from "../src/report-types.js";
+import { StorageService } from "../src/storage-service.js";
+
+let dir: string;
+let secret: string;
+let storageServer: MinioServiceHandle;
+let analyticsServer: DuckdbServiceHandle;
+let storage: StorageService;
+let data: DataService;
+let aliceToken: string;
+let bobToken: string;
+
+const weekly = {
+  name: "weekly_values",
+  description: "Sum of values in the 7 days from a date",
+  parametersSchema: { type: "object" },
+  parse: (params: Record<string, unknown>) => ({
+    from: parseIsoDate(params.from, "from"),
+  }),
+  query: ({ from }: { from: string }) => ({
+    sql: "SELECT sum(value) AS total, count(*) AS events FROM user_events WHERE date >= CAST($from AS DATE) AND date < CAST($from AS DATE) + 7",
+    params: { from },
+  }),
+  keySuffix: ({ from }: { from: string }) => from,
+  format: (rows: Record<string, unknown>[]) => rows[0],
+};
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "isa-data-service-"));
+  secret = randomBytes(32).toString("hex");
+  const auth: AuthConfig = { hs256Secret: secret };
+  storageServer = await startMinioService({
+    host: "127.0.0.1",
+    port: 0,
+    httpPort: 0,
+    backend: { kind: "fs", root: join(dir, "objects") },
+    auth,
+    presignSecret: secret,
+    maxMessageBytes: 8 * 1024 * 1024,
+    logLevel: "silent",
+  });
+  analyticsServer = await startDuckdbService({
+    host: "127.0.0.1",
+    port: 0,
+    cacheDir: join(dir, "duckdb"),
+    storage: { address: `127.0.0.1:${storageServer.port}`, systemToken: systemTokenSigner(secret) },
+    auth,
+    maxOpenDatabases: 8,
+    checkpointIntervalMs: 60_000,
+    logLevel: "silent",
+  });
+  storage = new StorageService({
+    minioAddress: `127.0.0.1:${storageServer.port}`,
+    duckdbAddress: `127.0.0.1:${analyticsServer.port}`,
+  });
+  data = new DataService(storage, {
+    reports: new ReportRegistry(defaultReportTypes()).register(weekly),
+  });
+  aliceToken = await signToken({ secret, sub: "alice" });
+  bobToken = await signToken({ secret, sub: "bob@example.com" });
+});
+
+afterAll(async () => {
+  storage?.close();
+  resetServices();
+  await analyticsServer?.close();
+  await storageServer?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const asAlice = <T>(fn: () => Promise<T>) => storage.withToken(aliceToken, fn);
+const asBob = <T>(fn: () => Promise<T>) => storage.withToken(bobToken, fn);
+
+describe("DataService", () => {
+  it("stores a stream, imports it as CSV and analyzes it", async () => {
+    const csv =
+      "date,event_type,duration\n2024-05-01,open,10\n2024-05-02,open,20\n2024-05-02,close,\n";
+    const stored = await asAlice(() =>
+      data.storeUserData("alice", "in/events.csv", Readable.from([Buffer.from(csv)])),
+    );
+    expect(stored).toMatchObject({ key: "in/events.csv", size: csv.length });
+    const imported = await asAlice(() => data.importUserData("alice", "in/events.csv"));
+    expect(imported).toEqual({ table: "user_events", rowsImported: 3, format: "csv" });
+    const analysis = await asAlice(() =>
+      data.analyzeUserBehavior("alice", "2024-05-01", "2024-05-31"),
+    );
+    expect(analysis.events).toEqual([
+      { event_type: "open", count: 2, avg_duration: 15 },
+      { event_type: "close", count: 1, avg_duration: null },
+    ]);
+    const owners = await asAlice(() =>
+      data.query("alice", "SELECT DISTINCT user_id FROM user_events"),
+    );
+    expect(owners.rows).toEqual([{ user_id: "alice" }]);
+  });
+
+  it("imports Parquet and JSON files", async () => {
+    // A Parquet file written by the analytics service itself, into alice's bucket.
+    await asAlice(() =>
+      storage.duckdb.exportToStorage(
+        "user-alice-analytics",
+        "SELECT 'export' AS event_type, DATE '2024-05-03' AS date, 1.5 AS duration, 2.0 AS value",
+        "data",
+        "in/events.parquet",
+        { format: "parquet" },
+      ),
+    );
+    expect(await asAlice(() => data.importUserData("alice", "in/events.parquet"))).toMatchObject({
+      rowsImported: 1,
+      format: "parquet",
+    });
+    await asAlice(() =>
+      data.storeUserData(
+        "alice",
+        "in/events.json",
+        '[{"event_type":"json","date":"2024-05-04","value":3}]',
+      ),
+    );
+    expect(await asAlice(() => data.importUserData("alice", "in/events.json"))).toMatchObject({
+      rowsImported: 1,
+      format: "json",
+    });
+  });
+
+  it("generates a registered report type and stores it under reports/", async () => {
+    const key = await asAlice(() =>
+      data.generateReport("alice", "weekly_values", { from: "2024-05-01" }),
+    );
+    expect(key).toBe("reports/weekly_values_2024-05-01.json");
+    const report = await asAlice(() => data.getReport("alice", key));
+    expect(report).toMatchObject({
+      report_type: "weekly_values",
+      user_id: "alice",
+      parameters: { from: "2024-05-01" },
+      data: { total: 5, events: 5 },
+    });
+  });
+
+  it("keeps users apart even with their calls interleaved", async () => {
+    await asBob(() =>
+      data.storeUserData("bob@example.com", "in/events.csv", "event_type,date\nping,2024-05-01\n"),
+    );
+    await asBob(() => data.importUserData("bob@example.com", "in/events.csv"));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        i % 2 === 0
+          ? asAlice(() => data.query("alice", "SELECT count(*) AS n FROM user_events"))
+          : asBob(() => data.query("bob@example.com", "SELECT count(*) AS n FROM user_events")),
+      ),
+    );
+    results.forEach((result, i) => {
+      expect(result.rows[0]).toEqual({ n: i % 2 === 0 ? 5 : 1 });
+    });
+    const bobsFiles = await asBob(() => data.listUserFiles("bob@example.com"));
+    expect(bobsFiles.files.map((f) => f.key)).toEqual(["in/events.csv"]);
+  });
+
+  it("raises typed errors instead of returning false or empty values", async () => {
+    await expect(
+      asAlice(() => data.analyzeUserBehavior("alice", "2024-13-01", "2024-12-31")),
+    ).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(asAlice(() => data.getReport("alice", "missing.json"))).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+    await expect(asAlice(() => data.query("alice", "DELETE FROM user_events"))).rejects.toThrow(
+      /read-only/,
+    );
+    // Outside withToken and with no fallback token, the services refuse the call.
+    await expect(data.listUserFiles("alice")).rejects.toBeInstanceOf(UnauthenticatedError);
+  });
+});
+
+describe("StorageService", () => {
+  it("offers the guide's operations", async () => {
+    await asAlice(async () => {
+      expect(await storage.uploadFile("data", "guide.txt", "Hello World", "alice")).toBe(true);
+      expect((await storage.downloadFile("data", "guide.txt", "alice")).toString()).toBe(
+        "Hello World",
+      );
+      const rows = await storage.analyzeData(
+        "user-alice-analytics",
+        "SELECT count(*) AS n FROM user_events WHERE event_type = $type",
+        { type: "open" },
+      );
+      expect(rows).toEqual([{ n: 2n }]);
+    });
+  });
+
+  it("reports both services as serving, without a token", async () => {
+    expect(await storage.health()).toEqual({
+      storage: { status: "SERVING" },
+      analytics: { status: "SERVING" },
+    });
+  });
+
+  it("reports a service it cannot reach as unreachable", async () => {
+    const nowhere = new StorageService({
+      minioAddress: "127.0.0.1:1",
+      duckdbAddress: "127.0.0.1:1",
+    });
+    try {
+      const health = await nowhere.health();
+      expect(health.storage.status).toBe("UNREACHABLE");
+      expect(health.analytics.status).toBe("UNREACHABLE");
+    } finally {
+      nowhere.close();
+    }
+  });
+});
+
+describe("factories", () => {
+  it("build one instance per process from the environment, until reset", async () => {
+    const env = {
+      MINIO_GRPC_HOST: "127.0.0.1",
+      MINIO_GRPC_PORT: String(storageServer.port),
+      DUCKDB_GRPC_HOST: "127.0.0.1",
+      DUCKDB_GRPC_PORT: String(analyticsServer.port),
+    };
+    const first = getDataService(env);
+    expect(getDataService()).toBe(first);
+    expect(getStorageService()).toBe(first.storage);
+    expect(await first.storage.health()).toMatchObject({ storage: { status: "SERVING" } });
+    resetServices();
+    expect(() => getDataService({ MINIO_GRPC_PORT: "x" })).toThrow(/MINIO_GRPC_PORT/);
+    expect(getDataService(env)).not.toBe(first);
+  });
+});
