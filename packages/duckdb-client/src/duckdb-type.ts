@@ -61,7 +61,6 @@ const ALIASES: Record<string, string> = {
   "TIME WITH TIME ZONE": "TIME_TZ",
   "TIME WITHOUT TIME ZONE": "TIME",
   NULL: "SQLNULL",
-  '"NULL"': "SQLNULL",
 };
 
 /** Parses a DuckDB type name; names it does not know become scalars of that name. */
@@ -144,6 +143,8 @@ class TypeParser {
 
   /** Multi-word names: "TIMESTAMP WITH TIME ZONE", "DOUBLE PRECISION", ... */
   private typeName(): string {
+    // typeof(NULL) prints as "NULL", quoted.
+    if (this.peek() === '"') return this.quoted('"').toUpperCase();
     let name = this.word().toUpperCase();
     for (;;) {
       const save = this.pos;

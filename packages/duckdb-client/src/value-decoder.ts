@@ -24,7 +24,8 @@ export interface Interval {
 
 export type ValueDecoder = (value: Value | undefined) => unknown;
 
-const SMALL_INTEGERS = new Set([
+/** Integer types of 32 bits or less: JS numbers. */
+export const SMALL_INTEGERS = new Set([
   "TINYINT",
   "SMALLINT",
   "INTEGER",
@@ -32,8 +33,9 @@ const SMALL_INTEGERS = new Set([
   "USMALLINT",
   "UINTEGER",
 ]);
-const BIG_INTEGERS = new Set(["BIGINT", "UBIGINT", "HUGEINT", "UHUGEINT", "BIGNUM"]);
-const TIMESTAMPS = new Set([
+/** Integer types wider than 53 bits: bigints. */
+export const BIG_INTEGERS = new Set(["BIGINT", "UBIGINT", "HUGEINT", "UHUGEINT", "BIGNUM"]);
+export const TIMESTAMPS = new Set([
   "TIMESTAMP",
   "TIMESTAMP_S",
   "TIMESTAMP_MS",
@@ -50,7 +52,10 @@ const TIMESTAMPS = new Set([
  * different (but lossless) member, or a type this client does not know, still
  * gives a sensible JS value instead of an error.
  */
-export function decoderFor(type: DuckdbType | undefined, options: DecodeOptions = {}): ValueDecoder {
+export function decoderFor(
+  type: DuckdbType | undefined,
+  options: DecodeOptions = {},
+): ValueDecoder {
   const untyped = untypedDecoder(options);
   if (type === undefined) return untyped;
   switch (type.kind) {
@@ -175,8 +180,9 @@ export function untypedDecoder(options: DecodeOptions = {}): ValueDecoder {
       case "stringValue":
       case "doubleValue":
       case "boolValue":
-      case "bytesValue":
         return kind.value;
+      case "bytesValue":
+        return copyBytes(kind.value);
       case "intValue": {
         const n = Number(kind.value);
         return Number.isSafeInteger(n) ? n : kind.value;
@@ -234,10 +240,23 @@ function wireMembersOf(type: DuckdbType): Set<ValueCase> {
   }
 }
 
+/**
+ * A fresh Uint8Array: the decoded field is a view into the whole received message,
+ * which a kept BLOB would otherwise hold in memory (and it would be a Buffer).
+ */
+export function copyBytes(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(bytes);
+}
+
 /** `out[name] = value`, except that a field named "__proto__" stays a field. */
 export function setProperty(out: Record<string, unknown>, name: string, value: unknown): void {
   if (name === "__proto__") {
-    Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, name, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   } else {
     out[name] = value;
   }
