@@ -1,1 +1,4 @@
-export {};
+export type { MinioBackendConfig, MinioServiceConfig } from "./config.js";
+export { minioConfigFromEnv } from "./config.js";
+export type { MinioServiceHandle } from "./start.js";
+export { startMinioService } from "./start.js";

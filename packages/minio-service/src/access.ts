@@ -1,0 +1,92 @@
+import type { Identity } from "@isa-cloud/rpc";
+import { resolveUserId } from "@isa-cloud/rpc";
+import { ServerError, Status } from "nice-grpc";
+import type { BucketMeta, StorageBackend } from "./backend/backend.js";
+import type { BucketLocation, Tenant } from "./tenant.js";
+import { parseBucketRef } from "./validation.js";
+
+/** The caller of one request: its verified identity and the user it acts for. */
+export interface Caller {
+  identity: Identity;
+  userId: string;
+}
+
+/** What a request does with a bucket it names. */
+export type Access = "read" | "write" | "owner";
+
+export interface ResolvedBucket {
+  loc: BucketLocation;
+  meta: BucketMeta;
+}
+
+export function callerOf(identity: Identity | undefined, requestedUserId: string): Caller {
+  if (!identity) {
+    throw new ServerError(
+      Status.UNAUTHENTICATED,
+      "missing token: send metadata `authorization: Bearer <JWT>`",
+    );
+  }
+  return { identity, userId: resolveUserId(identity, requestedUserId) };
+}
+
+/** Where the caller's own new buckets go (without an organization). */
+export function ownTenant(caller: Caller): Tenant {
+  return caller.identity.system ? { kind: "system" } : { kind: "user", id: caller.userId };
+}
+
+/** Owners do everything: the user, the organization's members, and system tokens anywhere. */
+export function owns(caller: Caller, tenant: Tenant): boolean {
+  if (caller.identity.system) return true;
+  if (tenant.kind === "user") return tenant.id === caller.userId;
+  if (tenant.kind === "org") return caller.identity.orgId === tenant.id;
+  return false;
+}
+
+/**
+ * The bucket a request's `bucket_name` names, if the caller may use it as `access` says.
+ * A plain name is the caller's own bucket (or, failing that, their organization's); a
+ * qualified one (`u:<id>/<name>`, `o:<id>/<name>`) another tenant's, governed by its policy.
+ */
+export async function resolveBucket(
+  backend: StorageBackend,
+  caller: Caller,
+  ref: string,
+  access: Access,
+): Promise<ResolvedBucket> {
+  const parsed = parseBucketRef(ref);
+  if (parsed.kind === "own") {
+    const candidates: Tenant[] = [ownTenant(caller)];
+    if (!caller.identity.system && caller.identity.orgId) {
+      candidates.push({ kind: "org", id: caller.identity.orgId });
+    }
+    for (const tenant of candidates) {
+      const loc = { tenant, bucket: parsed.bucket };
+      const meta = await backend.getBucket(loc);
+      if (meta) return { loc, meta };
+    }
+    throw new ServerError(
+      Status.NOT_FOUND,
+      `bucket ${JSON.stringify(ref)} does not exist; create it first (another user's bucket is named u:<user id>/${parsed.bucket})`,
+    );
+  }
+  const loc = { tenant: parsed.tenant, bucket: parsed.bucket };
+  const meta = await backend.getBucket(loc);
+  if (!meta)
+    throw new ServerError(Status.NOT_FOUND, `bucket ${JSON.stringify(ref)} does not exist`);
+  if (!owns(caller, loc.tenant)) checkPolicy(meta, access, ref);
+  return { loc, meta };
+}
+
+function checkPolicy(meta: BucketMeta, access: Access, ref: string): void {
+  const policy = meta.policy.type;
+  if (access === "read" && (policy === "public-read" || policy === "public-read-write")) return;
+  if (access === "write" && policy === "public-read-write") return;
+  const what =
+    access === "owner"
+      ? "only its owner may manage it"
+      : `its ${policy} policy does not let others ${access === "read" ? "read" : "write"}`;
+  throw new ServerError(
+    Status.PERMISSION_DENIED,
+    `bucket ${JSON.stringify(ref)} belongs to another tenant and ${what}; ask its owner to share it`,
+  );
+}

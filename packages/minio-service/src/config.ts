@@ -1,0 +1,167 @@
+import { resolve } from "node:path";
+import type { AuthConfig } from "@isa-cloud/rpc";
+import { authConfigFromEnv, DEFAULT_MAX_MESSAGE_BYTES } from "@isa-cloud/rpc";
+import { validateBucketName } from "./validation.js";
+
+export type MinioBackendConfig =
+  | {
+      kind: "fs";
+      /** Directory of the objects: `<ISA_DATA_DIR>/objects`. */
+      root: string;
+    }
+  | {
+      kind: "s3";
+      /** Endpoint URL; empty for AWS S3. */
+      endpoint: string;
+      region: string;
+      accessKeyId: string;
+      secretAccessKey: string;
+      /** Path-style URLs (MinIO, Ceph). */
+      forcePathStyle: boolean;
+      /** The one physical bucket holding every tenant's data; created at start when missing. */
+      bucket: string;
+    };
+
+export interface MinioServiceConfig {
+  /** gRPC interface. Default (from env) "127.0.0.1". */
+  host: string;
+  /** gRPC port; 0 picks a free one. Default 50051. */
+  port: number;
+  /** Presigned-URL HTTP port of the filesystem backend; 0 picks a free one. Default 50080. */
+  httpPort: number;
+  /** Base URL of presigned URLs as clients reach the HTTP endpoint. Default `http://<host>:<httpPort>`. */
+  publicUrl?: string;
+  backend: MinioBackendConfig;
+  auth: AuthConfig;
+  /**
+   * HMAC key of the filesystem backend's presigned URLs. Empty: a random key per process
+   * (URLs die with the process; a warning is logged).
+   */
+  presignSecret: string;
+  /** Largest gRPC message either way. Default 8 MiB. */
+  maxMessageBytes: number;
+  /** pino level. Default: LOG_LEVEL, else "info". */
+  logLevel?: string;
+}
+
+/**
+ * Reads the configuration from the environment (names and defaults in the README).
+ * Every bad value throws an Error naming the variable and what to set.
+ */
+export function minioConfigFromEnv(env: NodeJS.ProcessEnv = process.env): MinioServiceConfig {
+  const auth = authConfigFromEnv(env);
+  const host = text(env, "MINIO_GRPC_HOST") ?? "127.0.0.1";
+  const port = portOf(env, "MINIO_GRPC_PORT", 50051);
+  const httpPort = portOf(env, "MINIO_HTTP_PORT", 50080);
+  const publicUrl = text(env, "MINIO_PUBLIC_URL");
+  if (publicUrl !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(publicUrl);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
+      throw new Error(
+        `MINIO_PUBLIC_URL must be an http(s) URL such as "https://storage.example.com", got ${JSON.stringify(publicUrl)}`,
+      );
+    }
+  }
+  const kind = text(env, "MINIO_BACKEND") ?? "fs";
+  let backend: MinioBackendConfig;
+  if (kind === "fs") {
+    backend = { kind: "fs", root: resolve(text(env, "ISA_DATA_DIR") ?? "./data", "objects") };
+  } else if (kind === "s3") {
+    const endpoint = text(env, "MINIO_S3_ENDPOINT") ?? "";
+    if (endpoint) {
+      try {
+        new URL(endpoint);
+      } catch {
+        throw new Error(
+          `MINIO_S3_ENDPOINT must be a URL such as "http://minio:9000", got ${JSON.stringify(endpoint)}`,
+        );
+      }
+    }
+    const bucket = text(env, "MINIO_S3_BUCKET") ?? "isa-cloud";
+    try {
+      validateBucketName(bucket);
+    } catch (err) {
+      throw new Error(`MINIO_S3_BUCKET: ${(err as { details?: string }).details ?? String(err)}`);
+    }
+    backend = {
+      kind: "s3",
+      endpoint,
+      region: text(env, "MINIO_S3_REGION") ?? "us-east-1",
+      accessKeyId: required(env, "MINIO_S3_ACCESS_KEY", "the S3 access key id"),
+      secretAccessKey: required(env, "MINIO_S3_SECRET_KEY", "the S3 secret key"),
+      forcePathStyle: flag(env, "MINIO_S3_FORCE_PATH_STYLE", endpoint !== ""),
+      bucket,
+    };
+  } else {
+    throw new Error(`MINIO_BACKEND must be "fs" or "s3", got ${JSON.stringify(kind)}`);
+  }
+  const presignSecret = text(env, "MINIO_PRESIGN_SECRET") ?? text(env, "ISA_JWT_SECRET") ?? "";
+  const maxMessageBytes = integer(
+    env,
+    "MINIO_MAX_MESSAGE_BYTES",
+    DEFAULT_MAX_MESSAGE_BYTES,
+    64 * 1024,
+  );
+  const config: MinioServiceConfig = {
+    host,
+    port,
+    httpPort,
+    backend,
+    auth,
+    presignSecret,
+    maxMessageBytes,
+  };
+  if (publicUrl !== undefined) config.publicUrl = publicUrl;
+  const logLevel = text(env, "LOG_LEVEL");
+  if (logLevel !== undefined) config.logLevel = logLevel;
+  return config;
+}
+
+function text(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function required(env: NodeJS.ProcessEnv, name: string, what: string): string {
+  const value = text(env, name);
+  if (value === undefined)
+    throw new Error(`${name} is required with MINIO_BACKEND=s3: set it to ${what}`);
+  return value;
+}
+
+function portOf(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = text(env, name);
+  if (value === undefined) return fallback;
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) {
+    throw new Error(
+      `${name} must be a port number (0-65535; 0 picks a free one), got ${JSON.stringify(value)}`,
+    );
+  }
+  return port;
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
+  const value = text(env, name);
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min || !Number.isSafeInteger(n)) {
+    throw new Error(
+      `${name} must be a whole number of bytes, at least ${min}, got ${JSON.stringify(value)}`,
+    );
+  }
+  return n;
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const value = text(env, name);
+  if (value === undefined) return fallback;
+  if (value === "true") return true;
+  if (value === "false") return false;
+  throw new Error(`${name} must be "true" or "false", got ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,45 @@
+import { minio } from "@isa-cloud/proto";
+import { describe, expect, it } from "vitest";
+import { encodeChunkMessage, FastMinIOServiceDefinition } from "./fast-definition.js";
+
+describe("the fast GetObject chunk encoding", () => {
+  it.each([0, 1, 127, 128, 16_383, 16_384, 1024 * 1024, 2_097_151, 2_097_152])(
+    "writes the same bytes as the generated encoder for a %i-byte chunk",
+    (size) => {
+      const chunk = Buffer.alloc(size, 7);
+      const message: minio.GetObjectResponse = { payload: { $case: "chunkData", value: chunk } };
+      const generated = Buffer.from(minio.GetObjectResponse.encode(message).finish());
+      expect(Buffer.from(encodeChunkMessage(chunk)).equals(generated)).toBe(true);
+      // nice-grpc wraps what finish() returns with Buffer.from, as here.
+      const viaDefinition = FastMinIOServiceDefinition.methods.getObject.responseType
+        .encode(message)
+        .finish();
+      expect(Buffer.from(viaDefinition as never as ArrayBuffer).equals(generated)).toBe(true);
+      expect(minio.GetObjectResponse.decode(encodeChunkMessage(chunk)).payload).toEqual(
+        message.payload,
+      );
+    },
+  );
+
+  it("leaves metadata messages to the generated encoder", () => {
+    const message: minio.GetObjectResponse = {
+      payload: {
+        $case: "metadata",
+        value: {
+          key: "k",
+          size: 1n,
+          etag: "e",
+          contentType: "t",
+          metadata: { a: "b" },
+          storageClass: "STANDARD",
+          versionId: "",
+          ownerId: "o",
+        },
+      },
+    };
+    const fast = FastMinIOServiceDefinition.methods.getObject.responseType.encode(message).finish();
+    expect(
+      Buffer.from(fast).equals(Buffer.from(minio.GetObjectResponse.encode(message).finish())),
+    ).toBe(true);
+  });
+});

@@ -1,0 +1,237 @@
+import type { minio } from "@isa-cloud/proto";
+import { ServerError, Status } from "nice-grpc";
+import { callerOf, resolveBucket } from "../access.js";
+import type { ListEntry } from "../backend/backend.js";
+import { sameTenant } from "../tenant.js";
+import {
+  invalidArgument,
+  MAX_DELETE_KEYS,
+  MAX_KEY_BYTES,
+  MAX_LIST_KEYS,
+  normalizeContentType,
+  toSafeNumber,
+  validateMetadata,
+  validateObjectKey,
+} from "../validation.js";
+import { listedInfo, objectInfo } from "./convert.js";
+import type { Impl, ServiceDeps } from "./deps.js";
+import { decodeListToken, encodeListToken, type ListPosition } from "./list-token.js";
+import { rechunk } from "./rechunk.js";
+import { bodyOf, readHeader } from "./request-stream.js";
+
+type ObjectMethods = Pick<
+  Impl,
+  | "putObject"
+  | "getObject"
+  | "deleteObject"
+  | "deleteObjects"
+  | "listObjects"
+  | "copyObject"
+  | "statObject"
+>;
+
+/** GetObject joins store reads smaller than this into one message. */
+const MIN_MESSAGE_BYTES = 256 * 1024;
+
+export function objectHandlers({ backend, chunkBytes }: ServiceDeps): ObjectMethods {
+  return {
+    async putObject(requests, ctx) {
+      const { header, rest } = await readHeader<minio.PutObjectMetadata>(requests);
+      const caller = callerOf(ctx.identity, header.userId);
+      validateObjectKey(header.objectKey);
+      const contentType = normalizeContentType(header.contentType);
+      validateMetadata(header.metadata);
+      const length = toSafeNumber(header.contentLength, "content_length");
+      const { loc } = await resolveBucket(backend, caller, header.bucketName, "write");
+      const expected = length > 0 ? length : undefined;
+      const stored = await backend.putObject(
+        loc,
+        header.objectKey,
+        bodyOf(rest, expected, ctx.signal, "content_length"),
+        {
+          contentType,
+          metadata: header.metadata,
+          ownerId: caller.userId,
+        },
+      );
+      return {
+        success: true,
+        objectKey: stored.key,
+        etag: stored.etag,
+        versionId: "",
+        size: BigInt(stored.size),
+        error: "",
+      };
+    },
+
+    async *getObject(req, ctx) {
+      const caller = callerOf(ctx.identity, req.userId);
+      validateObjectKey(req.objectKey);
+      noVersions(req.versionId);
+      const offset = toSafeNumber(req.offset, "offset");
+      const length = toSafeNumber(req.length, "length");
+      const { loc } = await resolveBucket(backend, caller, req.bucketName, "read");
+      const found = await backend.getObject(loc, req.objectKey, { offset, length });
+      if (!found) throw notFound(req.bucketName, req.objectKey);
+      const { info, body } = found;
+      try {
+        yield { payload: { $case: "metadata", value: objectInfo(info) } };
+        for await (const chunk of rechunk(
+          body,
+          Math.min(MIN_MESSAGE_BYTES, chunkBytes),
+          chunkBytes,
+        )) {
+          yield { payload: { $case: "chunkData", value: chunk } };
+        }
+      } finally {
+        body.destroy();
+      }
+    },
+
+    async deleteObject(req, ctx) {
+      const caller = callerOf(ctx.identity, req.userId);
+      validateObjectKey(req.objectKey);
+      noVersions(req.versionId);
+      const { loc } = await resolveBucket(backend, caller, req.bucketName, "write");
+      await backend.deleteObject(loc, req.objectKey);
+      return {
+        success: true,
+        message: `object ${JSON.stringify(req.objectKey)} deleted`,
+        error: "",
+      };
+    },
+
+    async deleteObjects(req, ctx) {
+      const caller = callerOf(ctx.identity, req.userId);
+      if (req.objectKeys.length === 0)
+        throw invalidArgument("object_keys is empty; list the keys to delete");
+      if (req.objectKeys.length > MAX_DELETE_KEYS) {
+        throw invalidArgument(
+          `${req.objectKeys.length} keys given; at most ${MAX_DELETE_KEYS} per call, as in S3`,
+        );
+      }
+      const { loc } = await resolveBucket(backend, caller, req.bucketName, "write");
+      const deletedKeys: string[] = [];
+      const errors: minio.DeleteError[] = [];
+      for (const key of req.objectKeys) {
+        try {
+          validateObjectKey(key);
+          await backend.deleteObject(loc, key);
+          if (!req.quiet) deletedKeys.push(key);
+        } catch (err) {
+          if (!(err instanceof ServerError)) throw err;
+          errors.push({ key, errorCode: Status[err.code] ?? "UNKNOWN", errorMessage: err.details });
+        }
+      }
+      return { success: errors.length === 0, deletedKeys, errors, error: "" };
+    },
+
+    async listObjects(req, ctx) {
+      const caller = callerOf(ctx.identity, req.userId);
+      if (Buffer.byteLength(req.prefix, "utf8") > MAX_KEY_BYTES) {
+        throw invalidArgument(
+          `prefix takes more than ${MAX_KEY_BYTES} bytes; no key could match it`,
+        );
+      }
+      if (req.maxKeys < 0)
+        throw invalidArgument(`max_keys is ${req.maxKeys}; use 1-1000, or 0 for 1000`);
+      const limit = req.maxKeys === 0 ? MAX_LIST_KEYS : Math.min(req.maxKeys, MAX_LIST_KEYS);
+      const start: ListPosition = req.continuationToken
+        ? decodeListToken(req.continuationToken)
+        : { after: req.startAfter, isPrefix: false };
+      const { loc } = await resolveBucket(backend, caller, req.bucketName, "read");
+      const page = await backend.listObjects(loc, {
+        prefix: req.prefix,
+        delimiter: req.recursive ? "" : req.delimiter,
+        startAfter: start.after,
+        startAfterIsPrefix: start.isPrefix,
+        limit,
+      });
+      const objects: minio.ObjectInfo[] = [];
+      const commonPrefixes: string[] = [];
+      for (const entry of page.entries) {
+        if (entry.kind === "object") objects.push(listedInfo(entry.object));
+        else commonPrefixes.push(entry.prefix);
+      }
+      const last = page.entries.at(-1);
+      return {
+        success: true,
+        objects,
+        commonPrefixes,
+        isTruncated: page.truncated,
+        nextContinuationToken: page.truncated && last ? encodeListToken(positionAfter(last)) : "",
+        error: "",
+      };
+    },
+
+    async copyObject(req, ctx) {
+      const caller = callerOf(ctx.identity, req.userId);
+      validateObjectKey(req.sourceKey, "source_key");
+      validateObjectKey(req.destKey, "dest_key");
+      const replace = copyDirective(req.metadataDirective);
+      if (replace) validateMetadata(req.metadata);
+      const src = await resolveBucket(backend, caller, req.sourceBucket, "read");
+      const dst = await resolveBucket(backend, caller, req.destBucket, "write");
+      if (
+        !replace &&
+        req.sourceKey === req.destKey &&
+        src.loc.bucket === dst.loc.bucket &&
+        sameTenant(src.loc.tenant, dst.loc.tenant)
+      ) {
+        throw invalidArgument(
+          "copying an object onto itself changes nothing; use metadata_directive REPLACE to change its metadata",
+        );
+      }
+      const stored = await backend.copyObject(src.loc, req.sourceKey, dst.loc, req.destKey, {
+        replaceMetadata: replace,
+        metadata: req.metadata,
+        ownerId: caller.userId,
+      });
+      return {
+        success: true,
+        message: `copied to ${JSON.stringify(req.destKey)}`,
+        etag: stored.etag,
+        lastModified: objectInfo(stored).lastModified,
+        error: "",
+      };
+    },
+
+    async statObject(req, ctx) {
+      const caller = callerOf(ctx.identity, req.userId);
+      validateObjectKey(req.objectKey);
+      noVersions(req.versionId);
+      const { loc } = await resolveBucket(backend, caller, req.bucketName, "read");
+      const stored = await backend.statObject(loc, req.objectKey);
+      if (!stored) throw notFound(req.bucketName, req.objectKey);
+      return { success: true, objectInfo: objectInfo(stored), error: "" };
+    },
+  };
+}
+
+function notFound(bucket: string, key: string): ServerError {
+  return new ServerError(
+    Status.NOT_FOUND,
+    `object ${JSON.stringify(key)} does not exist in bucket ${JSON.stringify(bucket)}`,
+  );
+}
+
+function noVersions(versionId: string): void {
+  if (versionId !== "" && versionId !== "null") {
+    throw invalidArgument("this service keeps no object versions; leave version_id empty");
+  }
+}
+
+function copyDirective(directive: string): boolean {
+  const upper = directive.toUpperCase();
+  if (upper === "" || upper === "COPY") return false;
+  if (upper === "REPLACE") return true;
+  throw invalidArgument(
+    `metadata_directive ${JSON.stringify(directive)} is unknown; use COPY or REPLACE`,
+  );
+}
+
+function positionAfter(entry: ListEntry): ListPosition {
+  return entry.kind === "object"
+    ? { after: entry.object.key, isPrefix: false }
+    : { after: entry.prefix, isPrefix: true };
+}
