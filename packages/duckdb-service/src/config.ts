@@ -1,0 +1,184 @@
+import { resolve } from "node:path";
+import {
+  type AuthConfig,
+  authConfigFromEnv,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  signToken,
+} from "@isa-cloud/rpc";
+import type { Logger } from "pino";
+import { type LimitCaps, parseMemorySize } from "./limits.js";
+import type { DatabaseLimits } from "./sandbox.js";
+
+export interface DuckdbServiceConfig {
+  /** Interface to listen on. `DUCKDB_GRPC_HOST`, default "0.0.0.0". */
+  host: string;
+  /** gRPC port; 0 picks a free one. `DUCKDB_GRPC_PORT`, default 50052. */
+  port: number;
+  /** Local cache of database files, staging and snapshots. Default `<ISA_DATA_DIR>/duckdb`. */
+  cacheDir: string;
+  storage: {
+    /** The storage service, "host:port". `MINIO_GRPC_HOST`:`MINIO_GRPC_PORT`, default localhost:50051. */
+    address: string;
+    /** A token with `isa_system: true`, for the system bucket of database files. */
+    systemToken: () => Promise<string> | string;
+    /** System bucket of database files, registry and backups. `DUCKDB_BUCKET`, default "duckdb-databases". */
+    bucket?: string;
+  };
+  auth: AuthConfig;
+  /** Databases open at once (LRU beyond). `DUCKDB_MAX_OPEN_DATABASES`, default 64. */
+  maxOpenDatabases: number;
+  /** How often changed databases are uploaded. `DUCKDB_CHECKPOINT_INTERVAL_SECONDS`, default 60 s. */
+  checkpointIntervalMs: number;
+  /** Connections (concurrent calls) per database. `DUCKDB_MAX_CONNECTIONS`, default 8. */
+  maxConnectionsPerDatabase?: number;
+  /** Limits of a database created without `config`. `DUCKDB_MEMORY_LIMIT` "512MB", `DUCKDB_THREADS` 2. */
+  defaultLimits?: DatabaseLimits;
+  /** Most a CreateDatabase `config` may ask for. `DUCKDB_MAX_MEMORY_LIMIT` "4GB", `DUCKDB_MAX_THREADS` 4. */
+  limitCaps?: LimitCaps;
+  /** Timeout of a query that names none. `DUCKDB_QUERY_TIMEOUT_SECONDS`, default 300 s. */
+  queryTimeoutMs?: number;
+  /** Cap on `timeout_seconds`. `DUCKDB_MAX_QUERY_TIMEOUT_SECONDS`, default 3600 s. */
+  maxQueryTimeoutMs?: number;
+  /** gRPC message limit both ways. `ISA_MAX_MESSAGE_BYTES`, default 8 MiB. */
+  maxMessageBytes?: number;
+  /**
+   * Target size of one streamed message. Default 256 KiB: grpc-js queues up to 16
+   * messages per call as objects before backpressure starts, so smaller messages keep a
+   * slow reader's share of the heap small at no cost in throughput.
+   */
+  streamChunkBytes?: number;
+  /** Largest ImportData upload. `DUCKDB_MAX_IMPORT_BYTES`, default 10 GiB. */
+  maxImportBytes?: number;
+  /** pino level. `LOG_LEVEL`, default "info". */
+  logLevel?: string;
+  /** A logger to use instead of a new one. */
+  logger?: Logger;
+}
+
+export type ResolvedConfig = Required<
+  Omit<DuckdbServiceConfig, "logger" | "logLevel" | "storage">
+> & {
+  storage: Required<DuckdbServiceConfig["storage"]>;
+};
+
+export const DEFAULT_LIMITS: DatabaseLimits = { memoryLimit: "512MB", threads: 2 };
+
+export function resolveConfig(config: DuckdbServiceConfig): ResolvedConfig {
+  return {
+    host: config.host,
+    port: config.port,
+    cacheDir: resolve(config.cacheDir),
+    storage: { bucket: "duckdb-databases", ...config.storage },
+    auth: config.auth,
+    maxOpenDatabases: config.maxOpenDatabases,
+    checkpointIntervalMs: config.checkpointIntervalMs,
+    maxConnectionsPerDatabase: config.maxConnectionsPerDatabase ?? 8,
+    defaultLimits: config.defaultLimits ?? DEFAULT_LIMITS,
+    limitCaps: config.limitCaps ?? { maxMemoryBytes: 4 * 1000 ** 3, maxThreads: 4 },
+    queryTimeoutMs: config.queryTimeoutMs ?? 300_000,
+    maxQueryTimeoutMs: config.maxQueryTimeoutMs ?? 3_600_000,
+    maxMessageBytes: config.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+    streamChunkBytes: config.streamChunkBytes ?? 256 * 1024,
+    maxImportBytes: config.maxImportBytes ?? 10 * 1024 ** 3,
+  };
+}
+
+/**
+ * Signs (and re-signs before expiry) the service's own system token with the HS256
+ * secret the services share.
+ */
+export function systemTokenSigner(
+  secret: string,
+  sub = "isa-duckdb-service",
+): () => Promise<string> {
+  let cached: { token: string; renewAt: number } | undefined;
+  return async () => {
+    if (!cached || Date.now() >= cached.renewAt) {
+      const token = await signToken({ secret, sub, system: true, expiresIn: "1h" });
+      cached = { token, renewAt: Date.now() + 45 * 60_000 };
+    }
+    return cached.token;
+  };
+}
+
+/** Reads the configuration from the environment; a bad value throws naming the variable. */
+export function duckdbConfigFromEnv(env: NodeJS.ProcessEnv = process.env): DuckdbServiceConfig {
+  const auth = authConfigFromEnv(env);
+  const systemTokenEnv = env.ISA_SYSTEM_TOKEN?.trim();
+  let systemToken: () => Promise<string> | string;
+  if (systemTokenEnv) systemToken = () => systemTokenEnv;
+  else if (auth.hs256Secret) systemToken = systemTokenSigner(auth.hs256Secret);
+  else {
+    throw new Error(
+      "ISA_SYSTEM_TOKEN is required when tokens are verified with a public key or JWKS: " +
+        "give the analytics service a token with isa_system: true for the storage service",
+    );
+  }
+  const dataDir = env.ISA_DATA_DIR?.trim() || "./data";
+  return {
+    host: env.DUCKDB_GRPC_HOST?.trim() || "0.0.0.0",
+    port: integer(env, "DUCKDB_GRPC_PORT", 50052, 0, 65535),
+    cacheDir: resolve(dataDir, "duckdb"),
+    storage: {
+      address: `${env.MINIO_GRPC_HOST?.trim() || "localhost"}:${integer(env, "MINIO_GRPC_PORT", 50051, 1, 65535)}`,
+      systemToken,
+      bucket: env.DUCKDB_BUCKET?.trim() || "duckdb-databases",
+    },
+    auth,
+    maxOpenDatabases: integer(env, "DUCKDB_MAX_OPEN_DATABASES", 64, 1, 100_000),
+    checkpointIntervalMs: integer(env, "DUCKDB_CHECKPOINT_INTERVAL_SECONDS", 60, 1, 86_400) * 1000,
+    maxConnectionsPerDatabase: integer(env, "DUCKDB_MAX_CONNECTIONS", 8, 1, 1024),
+    defaultLimits: {
+      memoryLimit: memory(env, "DUCKDB_MEMORY_LIMIT", DEFAULT_LIMITS.memoryLimit),
+      threads: integer(env, "DUCKDB_THREADS", DEFAULT_LIMITS.threads, 1, 1024),
+    },
+    limitCaps: {
+      maxMemoryBytes: parseMemorySize(memory(env, "DUCKDB_MAX_MEMORY_LIMIT", "4GB")) ?? 0,
+      maxThreads: integer(env, "DUCKDB_MAX_THREADS", 4, 1, 1024),
+    },
+    queryTimeoutMs: integer(env, "DUCKDB_QUERY_TIMEOUT_SECONDS", 300, 1, 86_400) * 1000,
+    maxQueryTimeoutMs: integer(env, "DUCKDB_MAX_QUERY_TIMEOUT_SECONDS", 3600, 1, 86_400) * 1000,
+    maxMessageBytes: integer(
+      env,
+      "ISA_MAX_MESSAGE_BYTES",
+      DEFAULT_MAX_MESSAGE_BYTES,
+      65_536,
+      2 ** 31 - 1,
+    ),
+    maxImportBytes: integer(
+      env,
+      "DUCKDB_MAX_IMPORT_BYTES",
+      10 * 1024 ** 3,
+      1,
+      Number.MAX_SAFE_INTEGER,
+    ),
+    ...(env.LOG_LEVEL?.trim() ? { logLevel: env.LOG_LEVEL.trim() } : {}),
+  };
+}
+
+function integer(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < min || value > max) {
+    throw new Error(
+      `${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return value;
+}
+
+function memory(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  if (parseMemorySize(raw) === undefined) {
+    throw new Error(`${name} must be a size like "512MB" or "2GiB", got ${JSON.stringify(raw)}`);
+  }
+  return raw;
+}

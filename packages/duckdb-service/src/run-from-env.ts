@@ -1,0 +1,34 @@
+import { createLogger } from "@isa-cloud/rpc";
+import { duckdbConfigFromEnv } from "./config.js";
+import { startDuckdbService } from "./service.js";
+
+/** The bin's body: start from the environment, stop gracefully on SIGTERM/SIGINT. */
+export async function runFromEnv(): Promise<void> {
+  const logger = createLogger("isa-duckdb-service");
+  let config: ReturnType<typeof duckdbConfigFromEnv>;
+  try {
+    config = duckdbConfigFromEnv();
+  } catch (err) {
+    logger.fatal((err as Error).message);
+    process.exit(2);
+  }
+  const service = await startDuckdbService({ ...config, logger }).catch((err: Error) => {
+    logger.fatal({ err }, "analytics service failed to start");
+    process.exit(1);
+  });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "stopping: finishing calls, then checkpointing every open database");
+    service.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}

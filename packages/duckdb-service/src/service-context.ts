@@ -1,0 +1,176 @@
+import type { AsyncLocalStorage } from "node:async_hooks";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import type { MinioClient } from "@isa-cloud/minio-client";
+import type { duckdb } from "@isa-cloud/proto";
+import { dateToTimestamp } from "@isa-cloud/proto";
+import { type Identity, resolveUserId } from "@isa-cloud/rpc";
+import { type CallContext, ClientError, ServerError, Status } from "nice-grpc";
+import type { Logger } from "pino";
+import type { ResolvedConfig } from "./config.js";
+import type { DatabaseManager } from "./database-manager.js";
+import type { EngineInfo } from "./engine-info.js";
+import { assertDatabaseName, type Owner, storeKeys } from "./naming.js";
+import type { OpenDatabase } from "./open-database.js";
+import type { PreparedStatements } from "./prepared-statements.js";
+import { QueryGuard } from "./query-guard.js";
+import type { QueryMetrics } from "./query-metrics.js";
+import type { DatabaseRecord } from "./registry.js";
+import { isReadOnly } from "./sandbox.js";
+
+/** What every RPC handler shares. */
+export interface ServiceContext {
+  config: ResolvedConfig;
+  manager: DatabaseManager;
+  engine: EngineInfo;
+  logger: Logger;
+  /** Storage client whose token is the calling user's (see `asCaller`). */
+  userStore: MinioClient;
+  callerToken: AsyncLocalStorage<string>;
+  metrics: QueryMetrics;
+  prepared: PreparedStatements;
+  startedAt: number;
+  isServing(): boolean;
+}
+
+export type Context = CallContext & { identity: Identity };
+
+/** Request fields naming a database. */
+export interface DatabaseRef {
+  databaseId: string;
+  userId: string;
+}
+
+/**
+ * The namespaces `database_id` may name for this caller: "org/<name>" is the caller's
+ * organization's database; a bare name is the caller's own, or else its organization's.
+ * Another tenant's database is never among them, so asking for it is NOT_FOUND.
+ */
+export function candidates(
+  identity: Identity,
+  ref: DatabaseRef,
+): { owners: Owner[]; name: string } {
+  const userId = resolveUserId(identity, ref.userId);
+  if (!ref.databaseId) {
+    throw new ServerError(Status.INVALID_ARGUMENT, "database_id is required");
+  }
+  if (ref.databaseId.startsWith("org/")) {
+    if (!identity.orgId) {
+      throw new ServerError(
+        Status.PERMISSION_DENIED,
+        `${JSON.stringify(ref.databaseId)} names an organization database, but the token names no organization`,
+      );
+    }
+    const name = ref.databaseId.slice(4);
+    assertDatabaseName(name, "database_id");
+    return { owners: [{ kind: "org", id: identity.orgId }], name };
+  }
+  assertDatabaseName(ref.databaseId, "database_id");
+  const owners: Owner[] = [{ kind: "user", id: userId }];
+  if (identity.orgId) owners.push({ kind: "org", id: identity.orgId });
+  return { owners, name: ref.databaseId };
+}
+
+export async function findDatabase(
+  ctx: ServiceContext,
+  context: Context,
+  ref: DatabaseRef,
+): Promise<DatabaseRecord> {
+  const { owners, name } = candidates(context.identity, ref);
+  return ctx.manager.find(owners, name);
+}
+
+/** Runs `fn` on a connection of the database with the call's timeout and cancellation. */
+export async function onConnection<T>(
+  ctx: ServiceContext,
+  db: OpenDatabase,
+  context: Context,
+  timeoutMs: number,
+  fn: (conn: DuckDBConnection, guard: QueryGuard) => Promise<T>,
+): Promise<T> {
+  return db.withConnection(async (conn) => {
+    const guard = new QueryGuard(conn, timeoutMs, context.signal);
+    const started = performance.now();
+    try {
+      return await fn(conn, guard);
+    } finally {
+      guard.dispose();
+      ctx.metrics.record(db.key, performance.now() - started);
+    }
+  });
+}
+
+/** `onStatement` hook: a statement that may write marks the database for upload. */
+export function markWrites(db: OpenDatabase) {
+  return (type: Parameters<typeof isReadOnly>[0]) => {
+    if (!isReadOnly(type)) db.dirty = true;
+  };
+}
+
+/** The timeout of a call: the request's, capped, or the service default. */
+export function timeoutOf(ctx: ServiceContext, seconds: number): number {
+  if (!Number.isInteger(seconds) || seconds < 0) {
+    throw new ServerError(Status.INVALID_ARGUMENT, "timeout_seconds must be 0 or more");
+  }
+  if (seconds === 0) return ctx.config.queryTimeoutMs;
+  return Math.min(seconds * 1000, ctx.config.maxQueryTimeoutMs);
+}
+
+/**
+ * Runs a storage call with the caller's own token, so the caller's tenancy applies to the
+ * buckets it names; the storage service's errors keep their status.
+ */
+export async function asCaller<T>(
+  ctx: ServiceContext,
+  context: Context,
+  what: string,
+  fn: (store: MinioClient) => Promise<T>,
+): Promise<T> {
+  try {
+    return await ctx.callerToken.run(context.identity.token ?? "", () => fn(ctx.userStore));
+  } catch (err) {
+    if (err instanceof ClientError) throw new ServerError(err.code, `${what}: ${err.details}`);
+    throw err;
+  }
+}
+
+export function toDatabaseInfo(
+  ctx: ServiceContext,
+  record: DatabaseRecord,
+  extra: { sizeBytes: number; tableCount?: number; lastAccessed: Date },
+): duckdb.DatabaseInfo {
+  return {
+    // The id that reaches this database from any member, even one with a database of
+    // the same name of their own.
+    databaseId: record.owner.kind === "org" ? `org/${record.name}` : record.name,
+    databaseName: record.name,
+    userId: record.createdBy,
+    organizationId: record.owner.kind === "org" ? record.owner.id : "",
+    minioBucket: ctx.config.storage.bucket,
+    minioPath: storeKeys.database(record.owner, record.name),
+    sizeBytes: BigInt(extra.sizeBytes),
+    tableCount: extra.tableCount ?? record.tableCount,
+    createdAt: dateToTimestamp(new Date(record.createdAt)),
+    lastAccessed: dateToTimestamp(extra.lastAccessed),
+    metadata: record.metadata,
+    version: record.duckdbVersion,
+  };
+}
+
+/**
+ * Bytes of result rows one response may carry: the message limit less room for the rest
+ * of the message (column names and types, counts).
+ */
+export function rowBudget(ctx: ServiceContext): number {
+  const limit = ctx.config.maxMessageBytes;
+  return limit - Math.min(64 * 1024, Math.floor(limit / 8));
+}
+
+/** Milliseconds since `started` (a performance.now() reading). */
+export function since(started: number): number {
+  return performance.now() - started;
+}
+
+/** Clamps a count into an int32 response field. */
+export function int32(n: number | bigint): number {
+  return Math.min(Number(n), 2_147_483_647);
+}

@@ -1,0 +1,124 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import { MinioClient } from "@isa-cloud/minio-client";
+import { DuckDBServiceDefinition } from "@isa-cloud/proto";
+import { createLogger, startGrpcServer } from "@isa-cloud/rpc";
+import { type DuckdbServiceConfig, resolveConfig } from "./config.js";
+import { DatabaseManager } from "./database-manager.js";
+import { readEngineInfo } from "./engine-info.js";
+import { PreparedStatements } from "./prepared-statements.js";
+import { QueryMetrics } from "./query-metrics.js";
+import type { ServiceContext } from "./service-context.js";
+import { createServiceImpl } from "./service-impl.js";
+
+export interface DuckdbServiceHandle {
+  /** The bound port (the chosen one when `port` was 0). */
+  port: number;
+  /** Graceful stop: calls finish, then every open database is checkpointed and closed. */
+  close(): Promise<void>;
+}
+
+// DuckDB runs every statement on libuv's pool; with the default 4 threads a few long
+// queries would also stall file I/O. The bin raises it; embedders should too.
+const RECOMMENDED_THREADPOOL = 16;
+
+/** Starts the analytics gRPC server. */
+export async function startDuckdbService(
+  config: DuckdbServiceConfig,
+): Promise<DuckdbServiceHandle> {
+  const resolved = resolveConfig(config);
+  const logger =
+    config.logger ??
+    createLogger("isa-duckdb-service", config.logLevel ? { level: config.logLevel } : {});
+  const pool = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
+  if (pool < RECOMMENDED_THREADPOOL) {
+    logger.warn(
+      { UV_THREADPOOL_SIZE: pool },
+      `UV_THREADPOOL_SIZE below ${RECOMMENDED_THREADPOOL}: concurrent queries will queue; set it before Node starts`,
+    );
+  }
+
+  const engine = await readEngineInfo();
+  const address = resolved.storage.address;
+  const systemStore = new MinioClient({
+    address,
+    token: resolved.storage.systemToken,
+    maxMessageBytes: resolved.maxMessageBytes,
+  });
+  // One client for every caller: its token comes from the call being served.
+  const callerToken = new AsyncLocalStorage<string>();
+  const userStore = new MinioClient({
+    address,
+    token: () => callerToken.getStore() ?? "",
+    maxMessageBytes: resolved.maxMessageBytes,
+  });
+  const manager = new DatabaseManager({
+    cacheDir: resolved.cacheDir,
+    store: systemStore,
+    bucket: resolved.storage.bucket,
+    maxOpenDatabases: resolved.maxOpenDatabases,
+    maxConnectionsPerDatabase: resolved.maxConnectionsPerDatabase,
+    duckdbVersion: engine.version,
+    logger,
+  });
+  try {
+    await manager.start();
+  } catch (err) {
+    systemStore.close();
+    userStore.close();
+    throw new Error(
+      `cannot reach the storage service at ${address} to keep database files: ${(err as Error).message}`,
+    );
+  }
+
+  let serving = true;
+  const ctx: ServiceContext = {
+    config: resolved,
+    manager,
+    engine,
+    logger,
+    userStore,
+    callerToken,
+    metrics: new QueryMetrics(),
+    prepared: new PreparedStatements(10_000),
+    startedAt: Date.now(),
+    isServing: () => serving,
+  };
+  const server = await startGrpcServer({
+    host: resolved.host,
+    port: resolved.port,
+    services: [{ definition: DuckDBServiceDefinition, implementation: createServiceImpl(ctx) }],
+    auth: resolved.auth,
+    logger,
+    maxMessageBytes: resolved.maxMessageBytes,
+  });
+
+  let checkpointing: Promise<void> | undefined;
+  const timer = setInterval(() => {
+    checkpointing ??= manager.checkpointAll(false).finally(() => {
+      checkpointing = undefined;
+    });
+  }, resolved.checkpointIntervalMs);
+  timer.unref();
+  logger.info(
+    { port: server.port, cacheDir: resolved.cacheDir, storage: address, duckdb: engine.version },
+    "analytics service started",
+  );
+
+  let closing: Promise<void> | undefined;
+  return {
+    port: server.port,
+    close() {
+      closing ??= (async () => {
+        serving = false;
+        clearInterval(timer);
+        await server.shutdown();
+        await checkpointing;
+        await manager.close();
+        systemStore.close();
+        userStore.close();
+        logger.info("analytics service stopped; every open database was checkpointed");
+      })();
+      return closing;
+    },
+  };
+}

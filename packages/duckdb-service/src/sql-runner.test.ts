@@ -1,0 +1,206 @@
+import {
+  type DuckDBConnection,
+  DuckDBInstance,
+  type DuckDBPreparedStatement,
+} from "@duckdb/node-api";
+import type { duckdb } from "@isa-cloud/proto";
+import { Status } from "nice-grpc";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { QueryGuard } from "./query-guard.js";
+import { readBatches, runScript, type ScriptOptions } from "./sql-runner.js";
+import { NULL_VALUE } from "./value-encoding.js";
+
+let instance: DuckDBInstance;
+let conn: DuckDBConnection;
+let other: DuckDBConnection;
+
+beforeAll(async () => {
+  instance = await DuckDBInstance.create(":memory:");
+  conn = await instance.connect();
+  other = await instance.connect();
+});
+
+afterAll(() => {
+  conn.closeSync();
+  other.closeSync();
+  instance.closeSync();
+});
+
+const s = (value: string): duckdb.Value => ({ kind: { $case: "stringValue", value } });
+const i = (value: bigint): duckdb.Value => ({ kind: { $case: "intValue", value } });
+
+/** Runs `sql` and returns the encoded rows of its last statement. */
+async function query(
+  sql: string,
+  opts: ScriptOptions & { timeoutMs?: number; maxRows?: number; on?: DuckDBConnection } = {},
+): Promise<duckdb.Value[][]> {
+  const c = opts.on ?? conn;
+  const guard = new QueryGuard(c, opts.timeoutMs ?? 10_000);
+  try {
+    return await runScript(c, sql, guard, opts, async (prepared: DuckDBPreparedStatement) => {
+      const result = await guard.run(() => prepared.stream());
+      const rows: duckdb.Value[][] = [];
+      for await (const batch of readBatches(result, result.columnTypes(), guard, {
+        batchBytes: 1 << 20,
+        maxRows: opts.maxRows,
+      })) {
+        rows.push(...batch.rows.map((r) => r.values));
+      }
+      return rows;
+    });
+  } finally {
+    guard.dispose();
+  }
+}
+
+describe("runScript", () => {
+  it("binds named parameters of every kind through DuckDB", async () => {
+    const params: Record<string, duckdb.Value> = {
+      n: i(41n),
+      f: { kind: { $case: "doubleValue", value: 0.5 } },
+      t: s("it's"),
+      b: { kind: { $case: "boolValue", value: true } },
+      x: { kind: { $case: "bytesValue", value: new Uint8Array([1, 2]) } },
+      ts: { kind: { $case: "timestampValue", value: { seconds: 1705322096n, nanos: 789012000 } } },
+      z: NULL_VALUE,
+      l: { kind: { $case: "listValue", value: { values: [i(1n), NULL_VALUE, i(3n)] } } },
+      r: { kind: { $case: "recordValue", value: { names: ["a", "b"], values: [i(1n), s("q")] } } },
+      m: { kind: { $case: "mapValue", value: { keys: [s("k")], values: [i(7n)] } } },
+      j: { kind: { $case: "structValue", value: { k: "v", n: 2 } } },
+    };
+    const [row] = await query(
+      `SELECT $n + 1, $f * 2, $t, NOT $b, octet_length($x), epoch_us($ts), $z IS NULL,
+              list_sum($l), $r.b, $m['k'], json_extract_string($j, '$.k')`,
+      { params },
+    );
+    expect(row).toEqual([
+      i(42n),
+      { kind: { $case: "doubleValue", value: 1 } },
+      s("it's"),
+      { kind: { $case: "boolValue", value: false } },
+      i(2n),
+      i(1705322096789012n),
+      { kind: { $case: "boolValue", value: true } },
+      s("4"),
+      s("q"),
+      { kind: { $case: "intValue", value: 7n } },
+      s("v"),
+    ]);
+  });
+
+  it("never pastes a parameter into SQL", async () => {
+    const evil = s("x'; DROP TABLE t; --");
+    await conn.run("CREATE TABLE IF NOT EXISTS t (v VARCHAR)");
+    expect(await query("SELECT $v", { params: { v: evil } })).toEqual([[evil]]);
+    expect(await query("SELECT count(*) FROM t")).toEqual([[i(0n)]]);
+  });
+
+  it("rejects a missing parameter with INVALID_ARGUMENT", async () => {
+    await expect(query("SELECT $a, $b", { params: { a: i(1n) } })).rejects.toMatchObject({
+      code: Status.INVALID_ARGUMENT,
+      details: expect.stringContaining("missing parameter $b"),
+    });
+  });
+
+  it("rejects a parameter the statement does not use", async () => {
+    await expect(query("SELECT $a", { params: { a: i(1n), typo: i(2n) } })).rejects.toMatchObject({
+      code: Status.INVALID_ARGUMENT,
+      details: expect.stringContaining("unknown parameter $typo"),
+    });
+  });
+
+  it("rejects list parameters that mix kinds", async () => {
+    const mixed: duckdb.Value = {
+      kind: { $case: "listValue", value: { values: [i(1n), s("a")] } },
+    };
+    await expect(query("SELECT $l", { params: { l: mixed } })).rejects.toMatchObject({
+      code: Status.INVALID_ARGUMENT,
+      details: expect.stringContaining("share one type"),
+    });
+  });
+
+  it("rejects timestamps finer than DuckDB's microseconds", async () => {
+    const ts: duckdb.Value = {
+      kind: { $case: "timestampValue", value: { seconds: 1n, nanos: 1 } },
+    };
+    await expect(query("SELECT $t", { params: { t: ts } })).rejects.toMatchObject({
+      code: Status.INVALID_ARGUMENT,
+    });
+  });
+
+  it("reports bad SQL as INVALID_ARGUMENT with DuckDB's message", async () => {
+    await expect(query("SELEC 1")).rejects.toMatchObject({
+      code: Status.INVALID_ARGUMENT,
+      details: expect.stringContaining("Parser Error"),
+    });
+    await expect(query("SELECT * FROM no_such_table")).rejects.toMatchObject({
+      code: Status.INVALID_ARGUMENT,
+      details: expect.stringContaining("Catalog Error"),
+    });
+    await expect(query("")).rejects.toMatchObject({ code: Status.INVALID_ARGUMENT });
+  });
+
+  it("runs statements in order and returns the last one's rows", async () => {
+    const rows = await query(
+      "CREATE TEMP TABLE seq AS SELECT range AS n FROM range(5); SELECT sum(n) FROM seq WHERE n > $min",
+      { params: { min: i(2n) } },
+    );
+    expect(rows).toEqual([[s("7")]]);
+  });
+
+  it("refuses transaction control outside batches", async () => {
+    await expect(query("BEGIN")).rejects.toMatchObject({ code: Status.INVALID_ARGUMENT });
+  });
+
+  it("stops after max rows without reading the rest", async () => {
+    expect(await query("SELECT * FROM range(1000000)", { maxRows: 3 })).toEqual([
+      [i(0n)],
+      [i(1n)],
+      [i(2n)],
+    ]);
+  });
+
+  it("interrupts a query past its timeout with DEADLINE_EXCEEDED and keeps the connection usable", async () => {
+    await expect(
+      query("SELECT count(*) FROM range(1000000000000) a WHERE a.range % 7 = 3", {
+        timeoutMs: 200,
+      }),
+    ).rejects.toMatchObject({ code: Status.DEADLINE_EXCEEDED });
+    await expect(
+      query("SELECT * FROM range(100000000000)", { timeoutMs: 200 }),
+    ).rejects.toMatchObject({ code: Status.DEADLINE_EXCEEDED });
+    expect(await query("SELECT 1")).toEqual([[i(1n)]]);
+  });
+
+  it("reports a write-write conflict as ABORTED", async () => {
+    await conn.run("CREATE TABLE acct (id INTEGER PRIMARY KEY, v INTEGER)");
+    await conn.run("INSERT INTO acct VALUES (1, 0)");
+    await other.run("BEGIN");
+    await other.run("UPDATE acct SET v = 1 WHERE id = 1");
+    try {
+      await expect(query("UPDATE acct SET v = 2 WHERE id = 1")).rejects.toMatchObject({
+        code: Status.ABORTED,
+      });
+    } finally {
+      await other.run("ROLLBACK");
+    }
+  });
+
+  it("splits a result into batches under the byte budget", async () => {
+    const guard = new QueryGuard(conn, 10_000);
+    try {
+      const result = await conn.stream("SELECT repeat('x', 1000) FROM range(100)");
+      const batches = [];
+      for await (const b of readBatches(result, result.columnTypes(), guard, {
+        batchBytes: 10_000,
+      })) {
+        batches.push(b);
+      }
+      expect(batches.reduce((n, b) => n + b.rows.length, 0)).toBe(100);
+      for (const b of batches) expect(b.bytes).toBeLessThanOrEqual(10_000);
+      expect(batches.length).toBeGreaterThan(5);
+    } finally {
+      guard.dispose();
+    }
+  });
+});

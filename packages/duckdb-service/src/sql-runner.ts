@@ -1,0 +1,193 @@
+import type {
+  DuckDBConnection,
+  DuckDBPreparedStatement,
+  DuckDBResult,
+  DuckDBType,
+  StatementType,
+} from "@duckdb/node-api";
+import type { duckdb } from "@isa-cloud/proto";
+import { ServerError, Status } from "nice-grpc";
+import { encodeColumn } from "./columnar.js";
+import { rowSize } from "./message-size.js";
+import { bindParameters } from "./parameter-binding.js";
+import type { QueryGuard } from "./query-guard.js";
+import { checkStatementAllowed } from "./sandbox.js";
+import { encodeValue } from "./value-encoding.js";
+
+export interface ScriptOptions {
+  /** Named parameters, bound by DuckDB to every statement that uses them. */
+  params?: Readonly<Record<string, duckdb.Value>>;
+  /** BEGIN/COMMIT/ROLLBACK allowed (ExecuteBatch only). */
+  allowTransactionControl?: boolean;
+  /** Sees each statement's type before it runs: dirty tracking. */
+  onStatement?: (type: StatementType) => void;
+}
+
+/**
+ * Runs user SQL statement by statement on one connection: each is prepared (so DuckDB
+ * binds the parameters; nothing is pasted into SQL), checked against the sandbox policy,
+ * then run; the last one is handed to `last`. Statements are prepared one at a time
+ * because a later one may need what an earlier one creates.
+ */
+export async function runScript<T>(
+  conn: DuckDBConnection,
+  sql: string,
+  guard: QueryGuard,
+  opts: ScriptOptions,
+  last: (prepared: DuckDBPreparedStatement) => Promise<T>,
+): Promise<T> {
+  const params = opts.params ?? {};
+  const extracted = await guard.run(() => conn.extractStatements(sql));
+  if (extracted.count === 0) {
+    throw new ServerError(Status.INVALID_ARGUMENT, "the request holds no SQL statement");
+  }
+  for (let index = 0; index < extracted.count; index++) {
+    const prepared = await guard.run(() => extracted.prepare(index));
+    try {
+      checkStatementAllowed(prepared.statementType, opts.allowTransactionControl);
+      const used = bindCatching(prepared, params);
+      if (extracted.count === 1) assertAllUsed(params, used);
+      opts.onStatement?.(prepared.statementType);
+      if (index === extracted.count - 1) return await last(prepared);
+      await guard.run(() => prepared.run());
+    } finally {
+      prepared.destroySync();
+    }
+  }
+  throw new Error("unreachable: the loop returns at the last statement");
+}
+
+function bindCatching(
+  prepared: DuckDBPreparedStatement,
+  params: Readonly<Record<string, duckdb.Value>>,
+): string[] {
+  try {
+    return bindParameters(prepared, params);
+  } catch (err) {
+    if (err instanceof ServerError) throw err;
+    throw new ServerError(
+      Status.INVALID_ARGUMENT,
+      `cannot bind parameters: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+}
+
+function assertAllUsed(params: Readonly<Record<string, duckdb.Value>>, used: string[]): void {
+  const unknown = Object.keys(params).filter((name) => !used.includes(name));
+  if (unknown.length > 0) {
+    const has = used.length > 0 ? used.map((n) => `$${n}`).join(", ") : "none";
+    throw new ServerError(
+      Status.INVALID_ARGUMENT,
+      `unknown parameter ${unknown.map((n) => `$${n}`).join(", ")}: the statement's parameters are ${has}`,
+    );
+  }
+}
+
+export interface ResultColumns {
+  names: string[];
+  /** DuckDB's type names, as `column_types` carries them. */
+  typeNames: string[];
+  types: DuckDBType[];
+}
+
+export function resultColumns(
+  result: DuckDBResult,
+  typeName: (type: DuckDBType) => string,
+): ResultColumns {
+  const types = result.columnTypes();
+  return { names: result.columnNames(), types, typeNames: types.map(typeName) };
+}
+
+/**
+ * Reads a (streaming) result as batches of encoded rows, each batch at most `batchBytes`
+ * (estimated) and `maxRows` rows in all. DuckDB produces the rows a chunk at a time as
+ * they are read, so memory stays bounded by one chunk and one batch.
+ */
+export async function* readBatches(
+  result: DuckDBResult,
+  types: readonly DuckDBType[],
+  guard: QueryGuard,
+  opts: { batchBytes: number; maxRows?: number; maxRowBytes?: number },
+): AsyncGenerator<{ rows: duckdb.Row[]; bytes: number }> {
+  let remaining = opts.maxRows && opts.maxRows > 0 ? opts.maxRows : Number.POSITIVE_INFINITY;
+  let rows: duckdb.Row[] = [];
+  let bytes = 0;
+  while (remaining > 0) {
+    const chunk = await guard.run(() => result.fetchChunk());
+    if (!chunk || chunk.rowCount === 0) {
+      guard.assertNotInterrupted();
+      break;
+    }
+    // Column by column: node-api converts a whole vector faster than row by row.
+    const columns = types.map((_, c) => chunk.getColumnValues(c));
+    const take = Math.min(chunk.rowCount, remaining);
+    for (let i = 0; i < take; i++) {
+      const row = new Array<duckdb.Value>(types.length);
+      for (let c = 0; c < types.length; c++)
+        row[c] = encodeValue(columns[c]![i] ?? null, types[c]!);
+      const size = rowSize(row);
+      if (opts.maxRowBytes !== undefined && size > opts.maxRowBytes)
+        throw rowTooLarge(opts.maxRowBytes);
+      if (rows.length > 0 && bytes + size > opts.batchBytes) {
+        yield { rows, bytes };
+        rows = [];
+        bytes = 0;
+      }
+      rows.push({ values: row });
+      bytes += size;
+    }
+    remaining -= take;
+  }
+  if (rows.length > 0) yield { rows, bytes };
+}
+
+function rowTooLarge(limit: number): ServerError {
+  return new ServerError(
+    Status.RESOURCE_EXHAUSTED,
+    `a single row is larger than one message allows (${limit} bytes); select fewer or smaller columns`,
+  );
+}
+
+/**
+ * Reads a (streaming) result as ColumnarChunk messages: one per DuckDB chunk, halved
+ * until each fits `batchBytes` (estimated).
+ */
+export async function* readColumnar(
+  result: DuckDBResult,
+  types: readonly DuckDBType[],
+  guard: QueryGuard,
+  opts: { batchBytes: number; maxRows?: number; maxMessageBytes: number },
+): AsyncGenerator<duckdb.ColumnarChunk> {
+  let remaining = opts.maxRows && opts.maxRows > 0 ? opts.maxRows : Number.POSITIVE_INFINITY;
+  while (remaining > 0) {
+    const chunk = await guard.run(() => result.fetchChunk());
+    if (!chunk || chunk.rowCount === 0) {
+      guard.assertNotInterrupted();
+      return;
+    }
+    const take = Math.min(chunk.rowCount, remaining);
+    const columns = types.map((_, c) => chunk.getColumnValues(c));
+    yield* split(0, take);
+    remaining -= take;
+
+    function* split(from: number, to: number): Generator<duckdb.ColumnarChunk> {
+      const encoded = columns.map((values, c) => encodeColumn(values, types[c]!, from, to));
+      const bytes = encoded.reduce((n, e) => n + e.bytes, 16);
+      if (bytes > opts.batchBytes && to - from > 1) {
+        const middle = from + Math.floor((to - from) / 2);
+        yield* split(from, middle);
+        yield* split(middle, to);
+        return;
+      }
+      if (bytes > opts.maxMessageBytes) throw rowTooLarge(opts.maxMessageBytes);
+      yield {
+        columns: [],
+        columnTypes: [],
+        rowCount: to - from,
+        vectors: encoded.map((e) => e.vector),
+        isLast: false,
+        executionTimeMs: 0,
+      };
+    }
+  }
+}
