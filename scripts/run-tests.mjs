@@ -22,7 +22,15 @@ for (const file of reports()) rmSync(file);
 const biome = spawnSync("biome", ["check", "."], { cwd: root, stdio: "inherit" });
 const turbo = spawnSync(
   "turbo",
-  ["run", "lint", "typecheck", "test", "--output-logs=new-only", ...process.argv.slice(2)],
+  [
+    "run",
+    "lint",
+    "typecheck",
+    "test",
+    "--continue",
+    "--output-logs=new-only",
+    ...process.argv.slice(2),
+  ],
   { cwd: root, stdio: "inherit" },
 );
 
