@@ -4,11 +4,12 @@ import { rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { MinIOServiceDefinition, type minio } from "@isa-cloud/proto";
+import type { minio } from "@isa-cloud/proto";
 import { createIsaClient, NotFoundError } from "@isa-cloud/rpc";
 import { type BodySource, bodySource, type ObjectBody, withProgress } from "./body-source.js";
 import { fromBucketPolicy, toBucketInfo, toDate, toObjectInfo, toPolicyName } from "./convert.js";
 import { assertSuccess, invalidArgument } from "./errors.js";
+import { FastMinIOServiceDefinition } from "./fast-definition.js";
 import { toInt64, toSafeNumber } from "./int64.js";
 import { MIN_PART_SIZE } from "./multipart-plan.js";
 import { multipartUpload } from "./multipart-upload.js";
@@ -63,7 +64,7 @@ export class MinioClient {
   readonly #chunkSize: number;
 
   constructor(options: MinioClientOptions) {
-    this.#rpc = createIsaClient(MinIOServiceDefinition, options);
+    this.#rpc = createIsaClient(FastMinIOServiceDefinition, options);
     this.#chunkSize = chunkSizeFor(options.maxMessageBytes);
   }
 

@@ -3,6 +3,7 @@ export { authConfigFromEnv, DEV_JWT_SECRET } from "./auth-config.js";
 export type { AuthServerMiddlewareOptions } from "./auth-server-middleware.js";
 export { authServerMiddleware } from "./auth-server-middleware.js";
 // Client side.
+export { encodeBytesField, fastBytesEncode } from "./bytes-message-encoder.js";
 export type {
   BalanceStrategy,
   ChannelPool,
