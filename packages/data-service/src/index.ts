@@ -44,4 +44,3 @@ export {
 } from "./sql.js";
 export type { ServiceHealth, StorageServiceOptions } from "./storage-service.js";
 export { StorageService } from "./storage-service.js";
-export { currentToken, runWithToken } from "./token-context.js";

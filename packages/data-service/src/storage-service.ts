@@ -1,8 +1,13 @@
 import { DuckdbClient } from "@isa-cloud/duckdb-client";
 import { MinioClient } from "@isa-cloud/minio-client";
-import { type ClientOptions, createIsaClient, type IsaClient } from "@isa-cloud/rpc";
+import {
+  type ClientOptions,
+  callerToken,
+  createIsaClient,
+  type IsaClient,
+  runWithCallerToken,
+} from "@isa-cloud/rpc";
 import { HealthDefinition } from "nice-grpc-server-health";
-import { currentToken, runWithToken } from "./token-context.js";
 
 export interface StorageServiceOptions {
   /** The storage service, "host:port" (or several for a pool across replicas). @example "localhost:50051" */
@@ -37,7 +42,8 @@ const SERVING = 1;
 /**
  * The guide's unified StorageService: the storage and analytics clients behind one
  * object with one lifetime. Both clients are built once; the token of each call is
- * the one given to `withToken` around it (see token-context.ts), else `options.token`.
+ * the one given to `withToken` around it (the caller token of @isa-cloud/rpc), else
+ * `options.token`.
  */
 export class StorageService {
   readonly minio: MinioClient;
@@ -50,7 +56,7 @@ export class StorageService {
   constructor(options: StorageServiceOptions) {
     const fallback = options.token;
     const token = async (): Promise<string> => {
-      const scoped = currentToken();
+      const scoped = callerToken();
       if (scoped !== undefined) return scoped;
       if (typeof fallback === "function") return fallback();
       // An empty token makes the service answer UNAUTHENTICATED, which names the problem.
@@ -91,7 +97,7 @@ export class StorageService {
 
   /** Runs `fn` with `token` as the bearer token of every call it makes through this service. */
   withToken<T>(token: string, fn: () => T): T {
-    return runWithToken(token, fn);
+    return runWithCallerToken(token, fn);
   }
 
   /** The guide's upload_file: stores `data` under bucket/key; true once stored (errors throw). */

@@ -1,9 +1,8 @@
-import type { AsyncLocalStorage } from "node:async_hooks";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { MinioClient } from "@isa-cloud/minio-client";
 import type { duckdb } from "@isa-cloud/proto";
 import { dateToTimestamp } from "@isa-cloud/proto";
-import { type Identity, resolveUserId } from "@isa-cloud/rpc";
+import { type Identity, resolveUserId, runWithCallerToken } from "@isa-cloud/rpc";
 import { type CallContext, ClientError, ServerError, Status } from "nice-grpc";
 import type { Logger } from "pino";
 import type { ResolvedConfig } from "./config.js";
@@ -25,7 +24,6 @@ export interface ServiceContext {
   logger: Logger;
   /** Storage client whose token is the calling user's (see `asCaller`). */
   userStore: MinioClient;
-  callerToken: AsyncLocalStorage<string>;
   metrics: QueryMetrics;
   prepared: PreparedStatements;
   startedAt: number;
@@ -126,7 +124,7 @@ export async function asCaller<T>(
   fn: (store: MinioClient) => Promise<T>,
 ): Promise<T> {
   try {
-    return await ctx.callerToken.run(context.identity.token ?? "", () => fn(ctx.userStore));
+    return await runWithCallerToken(context.identity.token ?? "", () => fn(ctx.userStore));
   } catch (err) {
     if (err instanceof ClientError) throw new ServerError(err.code, `${what}: ${err.details}`);
     throw err;

@@ -1,7 +1,6 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import { MinioClient } from "@isa-cloud/minio-client";
 import { DuckDBServiceDefinition } from "@isa-cloud/proto";
-import { createLogger, startGrpcServer } from "@isa-cloud/rpc";
+import { callerToken, createLogger, startGrpcServer } from "@isa-cloud/rpc";
 import { type DuckdbServiceConfig, resolveConfig } from "./config.js";
 import { DatabaseManager } from "./database-manager.js";
 import { readEngineInfo } from "./engine-info.js";
@@ -44,11 +43,11 @@ export async function startDuckdbService(
     token: resolved.storage.systemToken,
     maxMessageBytes: resolved.maxMessageBytes,
   });
-  // One client for every caller: its token comes from the call being served.
-  const callerToken = new AsyncLocalStorage<string>();
+  // One client for every caller: its token comes from the call being served (`asCaller`);
+  // outside one it has none, never the system token.
   const userStore = new MinioClient({
     address,
-    token: () => callerToken.getStore() ?? "",
+    token: () => callerToken() ?? "",
     maxMessageBytes: resolved.maxMessageBytes,
   });
   const manager = new DatabaseManager({
@@ -77,7 +76,6 @@ export async function startDuckdbService(
     engine,
     logger,
     userStore,
-    callerToken,
     metrics: new QueryMetrics(),
     prepared: new PreparedStatements(10_000),
     startedAt: Date.now(),

@@ -4,6 +4,7 @@ export type { AuthServerMiddlewareOptions } from "./auth-server-middleware.js";
 export { authServerMiddleware } from "./auth-server-middleware.js";
 // Client side.
 export { encodeBytesField, fastBytesEncode } from "./bytes-message-encoder.js";
+export { callerToken, runWithCallerToken } from "./caller-token.js";
 export type {
   BalanceStrategy,
   ChannelPool,
