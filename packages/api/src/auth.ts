@@ -43,8 +43,8 @@ export function identify(verify: (token: string) => Promise<Identity>) {
 }
 
 /**
- * preParsing: refuses an unauthenticated request before its body is read, and a
- * `user_id` query parameter (the guide's API took the user from there) that names
+ * preParsing: refuses an unauthenticated request before its body is read, a
+ * service-to-service token (403), and a `user_id` query parameter (the guide's API took the user from there) that names
  * anyone but the token's user.
  */
 export async function requireIdentity(
@@ -52,6 +52,15 @@ export async function requireIdentity(
   _reply: FastifyReply,
 ): Promise<void> {
   if (!request.identity) throw request.authError;
+  if (request.identity.system) {
+    // A system token reaches the storage service's system namespace; it belongs between
+    // services, never in a browser or script talking to the public edge.
+    throw new HttpProblem(
+      403,
+      "permission_denied",
+      "service-to-service (isa_system) tokens are not accepted by the HTTP API; use a user token",
+    );
+  }
   const claimed = (request.query as { user_id?: unknown } | undefined)?.user_id;
   if (typeof claimed === "string" && claimed !== "" && claimed !== request.identity.userId) {
     throw new HttpProblem(

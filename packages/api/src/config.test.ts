@@ -10,7 +10,7 @@ describe("apiConfigFromEnv", () => {
   it("has defaults for everything", () => {
     const config = apiConfigFromEnv({});
     expect(config).toMatchObject({
-      host: "0.0.0.0",
+      host: "127.0.0.1",
       port: 8080,
       bodyLimit: 16 * 1024 * 1024,
       rateLimit: { max: 600, timeWindowMs: 60_000 },

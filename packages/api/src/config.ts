@@ -16,7 +16,10 @@ type Env = Record<string, string | undefined>;
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
 export interface ApiConfig {
-  /** `API_HOST`, default "0.0.0.0". */
+  /**
+   * `API_HOST`, default "127.0.0.1". `startApi` refuses a non-loopback host while tokens
+   * are checked with the built-in dev secret (no ISA_JWT_SECRET / key / JWKS set).
+   */
   host: string;
   /** `API_PORT`, default 8080 (0 picks a free port). */
   port: number;
@@ -55,7 +58,7 @@ export function apiConfigFromEnv(env: Env = process.env): ApiConfig {
     throw new ConfigError(/^([A-Z_]+)/.exec(message)?.[1] ?? "ISA_JWT_SECRET", message);
   }
   return {
-    host: readHost(env, "API_HOST", "0.0.0.0"),
+    host: readHost(env, "API_HOST", "127.0.0.1"),
     port: readPort(env, "API_PORT", 8080),
     bodyLimit: readInteger(env, "API_BODY_LIMIT", 16 * 1024 * 1024, { min: 1024 }),
     maxUploadBytes: readInteger(env, "API_MAX_UPLOAD_BYTES", 5 * 1024 ** 3, { min: 1 }),

@@ -1,6 +1,12 @@
 import type { AddressInfo } from "node:net";
 import { DataService, StorageService } from "@isa-cloud/data-service";
-import { createLogger } from "@isa-cloud/rpc";
+import {
+  assertDevSecretStaysLocal,
+  connectableHost,
+  createLogger,
+  DEV_JWT_SECRET,
+  formatHostPort,
+} from "@isa-cloud/rpc";
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "./app.js";
 import type { ApiConfig } from "./config.js";
@@ -17,10 +23,17 @@ export interface ApiHandle {
 
 /**
  * Starts the API as configured: clients of both services (built here and closed
- * with the server), the app, and a listening socket.
+ * with the server), the app, and a listening socket. With the built-in dev secret it
+ * warns, and refuses (naming ISA_JWT_SECRET) to listen beyond loopback.
  */
 export async function startApi(config: ApiConfig): Promise<ApiHandle> {
+  assertDevSecretStaysLocal(config.host, config.auth);
   const logger = createLogger("api", { level: config.logLevel });
+  if (config.auth.hs256Secret === DEV_JWT_SECRET) {
+    logger.warn(
+      "tokens are checked with the built-in dev secret, which anyone can sign tokens with; set ISA_JWT_SECRET in production",
+    );
+  }
   const storage = new StorageService({
     minioAddress: config.services.minioAddress,
     duckdbAddress: config.services.duckdbAddress,
@@ -48,10 +61,9 @@ export async function startApi(config: ApiConfig): Promise<ApiHandle> {
     throw err;
   }
   const { port } = app.server.address() as AddressInfo;
-  const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
   return {
     port,
-    url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    url: `http://${formatHostPort(connectableHost(config.host), port)}`,
     app,
     async close() {
       try {

@@ -82,6 +82,13 @@ describe("health and docs", () => {
     expect(Object.keys(analyze.responses)).toEqual(
       expect.arrayContaining(["200", "400", "401", "503"]),
     );
+    const report = spec.paths["/api/v1/data/report/{report_type}"].post;
+    const variants = report.requestBody.content["application/json"].schema.oneOf;
+    expect(variants.map((v: { title: string }) => v.title)).toEqual([
+      "daily_summary",
+      "user_activity",
+    ]);
+    expect(variants[0]).toMatchObject({ required: ["date"], additionalProperties: false });
     const upload = spec.paths["/api/v1/data/files/{*}"].put;
     expect(upload.requestBody.content["*/*"].schema).toEqual({ type: "string", format: "binary" });
     const page = await stack.app.inject("/docs/");
@@ -118,6 +125,18 @@ describe("authentication", () => {
     expect(res.json().code).toBe("permission_denied");
     const own = await stack.app.inject({ url: "/api/v1/data/files?user_id=alice", headers: auth });
     expect(own.statusCode).toBe(200);
+  });
+
+  it("refuses a service-to-service (isa_system) token with 403, whatever the route", async () => {
+    const system = bearer(await signToken({ secret: stack.secret, sub: "alice", system: true }));
+    const list = await stack.app.inject({ url: "/api/v1/data/files", headers: system });
+    expect(list.statusCode).toBe(403);
+    expect(list.json()).toMatchObject({ code: "permission_denied" });
+    expect(list.json().message).toContain("isa_system");
+    const res = await upload("system.txt", "x", system);
+    expect(res.statusCode).toBe(403);
+    const stored = await stack.app.inject({ url: "/api/v1/data/files/system.txt", headers: auth });
+    expect(stored.statusCode).toBe(404);
   });
 
   it("checks the token before reading a body", async () => {
@@ -489,7 +508,38 @@ describe("POST /report/{type} and GET /reports/{key}", () => {
       headers: auth,
     });
     expect(res.statusCode).toBe(400);
-    expect(res.json().message).toBe("date must be a date written as YYYY-MM-DD");
+    expect(res.json().message).toMatch(/^date is required for report "daily_summary"/);
+  });
+
+  it.each([
+    ["daily_summary", { date: "15/01/2024" }, /^date must match format "date"/],
+    ["daily_summary", { date: 20240115 }, /^date must be string/],
+    ["daily_summary", { date: "2024-01-15", extra: true }, /^unknown parameter "extra"/],
+    ["user_activity", { start_date: "2024-01-01" }, /^end_date is required/],
+    ["user_activity", { date: "2024-01-01" }, /^unknown parameter "date"|is required/],
+  ])(
+    "checks %s's body against that type's schema, naming the bad field (%j)",
+    async (type, payload, message) => {
+      const res = await stack.app.inject({
+        method: "POST",
+        url: `/api/v1/data/report/${type}`,
+        headers: auth,
+        payload,
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ code: "invalid_argument" });
+      expect(res.json().message).toMatch(message);
+    },
+  );
+
+  it("answers 404 for an unknown report type before judging its body", async () => {
+    const res = await stack.app.inject({
+      method: "POST",
+      url: "/api/v1/data/report/monthly",
+      headers: auth,
+      payload: { anything: 1 },
+    });
+    expect(res.statusCode).toBe(404);
   });
 
   it("answers 400 for a report key with ..", async () => {

@@ -88,8 +88,10 @@ describe("isa token", () => {
   it("refuses a lifetime it cannot read", async () => {
     await ensureDevSecret(join(dir, "data"));
     const { io, err } = memoryIo({}, dir);
-    expect(await run(["token", "--expires", "soon"], io)).toBe(1);
-    expect(err()).toContain("--expires");
+    for (const bad of ["soon", "bad", "10", "-1h", "1y"]) {
+      expect(await run(["token", "--expires", bad], io)).toBe(2);
+    }
+    expect(err()).toContain("--expires must be a number and a unit");
   });
 });
 

@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import { type ApiHandle, apiConfigFromEnv, startApi } from "@isa-cloud/api";
-import { hostPort } from "@isa-cloud/data-service";
 import { duckdbConfigFromEnv, startDuckdbService } from "@isa-cloud/duckdb-service";
 import { minioConfigFromEnv, startMinioService } from "@isa-cloud/minio-service";
+import { connectableHost, formatHostPort } from "@isa-cloud/rpc";
 
 export type ServiceName = "storage" | "analytics" | "api";
 export const SERVICE_NAMES: readonly ServiceName[] = ["storage", "analytics", "api"];
@@ -43,11 +43,6 @@ export class ServiceStartError extends Error {
   }
 }
 
-/** A host to connect to for a host that was bound: 0.0.0.0 and :: accept on loopback. */
-function connectHost(bound: string): string {
-  return bound === "0.0.0.0" || bound === "::" || bound === "[::]" ? "127.0.0.1" : bound;
-}
-
 /**
  * Starts storage, analytics and the API in this process, each on its configured
  * port (0 = any free port, and the next service is told the real one), in the
@@ -76,13 +71,17 @@ export async function startStack(options: StackOptions): Promise<StackHandle> {
   try {
     if (wanted("storage")) {
       const config = minioConfigFromEnv(env);
-      config.backend = { kind: "fs", root: join(options.dataDir, "objects") };
+      // MINIO_BACKEND=s3 (and its MINIO_S3_* variables) is honoured as the service reads
+      // it; only the filesystem backend's root follows the data directory.
+      if (config.backend.kind === "fs") {
+        config.backend = { kind: "fs", root: join(options.dataDir, "objects") };
+      }
       const { result, ms } = await timed("storage", () => startMinioService(config));
       closers.push(() => result.close());
-      const address = hostPort(connectHost(config.host), result.port);
+      const address = formatHostPort(connectableHost(config.host), result.port);
       handle.storage = { port: result.port, httpPort: result.httpPort, address };
       // Later services reach storage where it really listens.
-      env.MINIO_GRPC_HOST = connectHost(config.host);
+      env.MINIO_GRPC_HOST = connectableHost(config.host);
       env.MINIO_GRPC_PORT = String(result.port);
       options.onProgress?.({
         service: "storage",
@@ -97,9 +96,9 @@ export async function startStack(options: StackOptions): Promise<StackHandle> {
       config.cacheDir = join(options.dataDir, "duckdb");
       const { result, ms } = await timed("analytics", () => startDuckdbService(config));
       closers.push(() => result.close());
-      const address = hostPort(connectHost(config.host), result.port);
+      const address = formatHostPort(connectableHost(config.host), result.port);
       handle.analytics = { port: result.port, address };
-      env.DUCKDB_GRPC_HOST = connectHost(config.host);
+      env.DUCKDB_GRPC_HOST = connectableHost(config.host);
       env.DUCKDB_GRPC_PORT = String(result.port);
       options.onProgress?.({ service: "analytics", phase: "ready", address, ms });
     }

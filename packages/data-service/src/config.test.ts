@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dataServiceConfigFromEnv, hostPort } from "./config.js";
+import { dataServiceConfigFromEnv } from "./config.js";
 
 describe("dataServiceConfigFromEnv", () => {
   it("defaults to the fixed local ports when nothing is set (the guide had no defaults)", () => {
@@ -37,13 +37,5 @@ describe("dataServiceConfigFromEnv", () => {
     expect(() => dataServiceConfigFromEnv({ ISA_GRPC_POOL_SIZE: "0" })).toThrow(
       /ISA_GRPC_POOL_SIZE/,
     );
-  });
-});
-
-describe("hostPort", () => {
-  it("brackets IPv6 literals", () => {
-    expect(hostPort("127.0.0.1", 1)).toBe("127.0.0.1:1");
-    expect(hostPort("::1", 2)).toBe("[::1]:2");
-    expect(hostPort("[::1]", 3)).toBe("[::1]:3");
   });
 });

@@ -1,3 +1,4 @@
+import { formatHostPort } from "@isa-cloud/rpc";
 import { ConfigError, readHost, readInteger, readPort, readString } from "./env.js";
 import { DEFAULT_USER_BUCKET } from "./names.js";
 
@@ -18,12 +19,6 @@ export interface DataServiceConfig {
   queryMaxRows: number;
 }
 
-/** "host:port", with brackets around an IPv6 literal. */
-export function hostPort(host: string, port: number): string {
-  const bare = host.replace(/^\[(.*)\]$/, "$1");
-  return bare.includes(":") ? `[${bare}]:${port}` : `${bare}:${port}`;
-}
-
 /**
  * Reads the guide's variables (MINIO_GRPC_HOST/PORT, DUCKDB_GRPC_HOST/PORT) and this
  * layer's own, with defaults where the guide had none. A bad value throws ConfigError
@@ -38,11 +33,11 @@ export function dataServiceConfigFromEnv(env: Env = process.env): DataServiceCon
     );
   }
   return {
-    minioAddress: hostPort(
+    minioAddress: formatHostPort(
       readHost(env, "MINIO_GRPC_HOST", "localhost"),
       readPort(env, "MINIO_GRPC_PORT", 50051),
     ),
-    duckdbAddress: hostPort(
+    duckdbAddress: formatHostPort(
       readHost(env, "DUCKDB_GRPC_HOST", "localhost"),
       readPort(env, "DUCKDB_GRPC_PORT", 50052),
     ),

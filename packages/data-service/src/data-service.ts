@@ -5,6 +5,7 @@ import { parseDateRange } from "./dates.js";
 import { invalidArgument, notFound } from "./errors.js";
 import { contentTypeFor, type ImportFormat, resolveImportFormat } from "./formats.js";
 import { toJsonRow } from "./json-values.js";
+import { KnownSet } from "./known-set.js";
 import {
   analyticsDatabaseId,
   DEFAULT_USER_BUCKET,
@@ -98,8 +99,10 @@ export interface ReadOnlyQueryResult {
 
 /**
  * The guide's DataService: business operations over one StorageService. Methods
- * take the user id first, as the guide's do; where a call needs no id (reading a
- * file) the caller's token alone decides whose bucket is reached. Every operation
+ * take the user id first, as the guide's do, and send it to the storage service as
+ * the request's user_id before doing anything (StorageService.assertCaller): a user id
+ * that is not the token's is PermissionDeniedError, never a write into the token's
+ * bucket or a report naming the wrong user. Every operation
  * raises the typed errors of @isa-cloud/rpc (InvalidArgumentError, NotFoundError,
  * ServiceUnavailableError, ...) instead of the guide's `False`, `{}` and `''`, so the
  * API can tell "bad date" from "service down". Calls run with whatever token
@@ -129,6 +132,7 @@ export class DataService {
     options: StoreOptions = {},
   ): Promise<StoredFile> {
     const key = validateObjectKey(fileName);
+    await this.storage.assertCaller(userId);
     await this.#ensureBucket(userId);
     const result = await this.#put(userId, key, data, {
       ...options,
@@ -143,6 +147,7 @@ export class DataService {
     options: { prefix?: string; startAfter?: string; limit?: number } = {},
   ): Promise<{ files: FileInfo[]; truncated: boolean }> {
     const limit = Math.min(options.limit ?? 1000, 1000);
+    await this.storage.assertCaller(userId);
     const files: FileInfo[] = [];
     let truncated = false;
     try {
@@ -179,11 +184,12 @@ export class DataService {
 
   /** A stored file's info and a stream of its bytes. */
   async openUserFile(
-    _userId: string,
+    userId: string,
     fileName: string,
     options: { signal?: AbortSignal } = {},
   ): Promise<{ info: FileInfo; stream: Readable }> {
     const key = validateObjectKey(fileName);
+    await this.storage.assertCaller(userId);
     const { info, stream } = await this.storage.minio.getObjectStream(this.bucket, key, options);
     return {
       info: {
@@ -198,8 +204,9 @@ export class DataService {
   }
 
   /** Deletes a stored file; NotFoundError when there is none. */
-  async deleteUserFile(_userId: string, fileName: string): Promise<void> {
+  async deleteUserFile(userId: string, fileName: string): Promise<void> {
     const key = validateObjectKey(fileName);
+    await this.storage.assertCaller(userId);
     // statObject first: deleting a missing key is silently fine in S3, but a caller
     // deleting a file that is not there has the wrong name and should hear so.
     await this.storage.minio.statObject(this.bucket, key);
@@ -219,6 +226,7 @@ export class DataService {
   ): Promise<{ table: string; rowsImported: number; format: ImportFormat }> {
     const key = validateObjectKey(fileName);
     const format = resolveImportFormat(key, options.format);
+    await this.storage.assertCaller(userId);
     const db = analyticsDatabaseId(userId);
     await this.#ensureEventsTable(db);
     // The file goes into its own table first (DuckDB infers its columns), then into
@@ -261,6 +269,7 @@ export class DataService {
     endDate: string,
   ): Promise<BehaviorAnalysis> {
     const { start, end } = parseDateRange(startDate, endDate);
+    await this.storage.assertCaller(userId);
     const rows = await this.#queryEvents(userId, ANALYZE_BEHAVIOR_SQL, { start, end });
     return {
       user_id: userId,
@@ -288,6 +297,7 @@ export class DataService {
     const params = type.parse(parameters);
     const key = reportKey(type, type.keySuffix(params));
     const { sql, params: bound } = type.query(params);
+    await this.storage.assertCaller(userId);
     const rows = (await this.#queryEvents(userId, sql, bound)).map(toJsonRow);
     const report: ReportDocument = {
       report_type: type.name,
@@ -302,11 +312,12 @@ export class DataService {
   }
 
   /** A stored report, by its key (`reports/...`) or its name under `reports/`. */
-  async getReport(_userId: string, keyOrName: string): Promise<ReportDocument> {
+  async getReport(userId: string, keyOrName: string): Promise<ReportDocument> {
     const key = validateObjectKey(
       keyOrName.startsWith(REPORTS_PREFIX) ? keyOrName : `${REPORTS_PREFIX}${keyOrName}`,
       "report key",
     );
+    await this.storage.assertCaller(userId);
     const bytes = await this.storage.minio.getObject(this.bucket, key);
     try {
       return JSON.parse(bytes.toString("utf8")) as ReportDocument;
@@ -334,6 +345,7 @@ export class DataService {
       }
     }
     const maxRows = Math.min(options.maxRows ?? this.queryMaxRows, this.queryMaxRows);
+    await this.storage.assertCaller(userId);
     const db = analyticsDatabaseId(userId);
     const duckdb = this.storage.duckdb;
     try {
@@ -424,25 +436,6 @@ export class DataService {
       if (err instanceof NotFoundError) this.#knownBuckets.delete(userId);
       throw err;
     }
-  }
-}
-
-/**
- * A set of names known to exist, forgotten wholesale when it grows large: forgetting
- * costs one idempotent create call per name, and a process serving many users must
- * not grow without bound.
- */
-class KnownSet {
-  readonly #names = new Set<string>();
-  has(name: string): boolean {
-    return this.#names.has(name);
-  }
-  add(name: string): void {
-    if (this.#names.size >= 10_000) this.#names.clear();
-    this.#names.add(name);
-  }
-  delete(name: string): void {
-    this.#names.delete(name);
   }
 }
 

@@ -1,5 +1,5 @@
 export type { DataServiceConfig } from "./config.js";
-export { dataServiceConfigFromEnv, hostPort } from "./config.js";
+export { dataServiceConfigFromEnv } from "./config.js";
 export type {
   BehaviorAnalysis,
   DataServiceOptions,

@@ -1,5 +1,6 @@
 import { DuckdbClient } from "@isa-cloud/duckdb-client";
 import { MinioClient } from "@isa-cloud/minio-client";
+import { MinIOServiceDefinition } from "@isa-cloud/proto";
 import {
   type ClientOptions,
   callerToken,
@@ -8,6 +9,7 @@ import {
   runWithCallerToken,
 } from "@isa-cloud/rpc";
 import { HealthDefinition } from "nice-grpc-server-health";
+import { KnownSet } from "./known-set.js";
 
 export interface StorageServiceOptions {
   /** The storage service, "host:port" (or several for a pool across replicas). @example "localhost:50051" */
@@ -52,6 +54,11 @@ export class StorageService {
     storage: IsaClient<typeof HealthDefinition>;
     analytics: IsaClient<typeof HealthDefinition>;
   };
+  /** For the one call MinioClient can't make: ListBuckets carrying a user_id. */
+  readonly #storageRpc: IsaClient<typeof MinIOServiceDefinition>;
+  readonly #token: () => Promise<string>;
+  /** "token NUL userId" pairs the storage service has accepted. */
+  readonly #verifiedCallers = new KnownSet();
 
   constructor(options: StorageServiceOptions) {
     const fallback = options.token;
@@ -67,7 +74,13 @@ export class StorageService {
     if (options.defaultDeadlineMs !== undefined)
       common.defaultDeadlineMs = options.defaultDeadlineMs;
     if (options.channelOptions !== undefined) common.channelOptions = options.channelOptions;
+    this.#token = token;
     this.minio = new MinioClient({ ...common, address: options.minioAddress });
+    this.#storageRpc = createIsaClient(MinIOServiceDefinition, {
+      ...common,
+      address: options.minioAddress,
+      poolSize: 1,
+    });
     this.duckdb = new DuckdbClient({ ...common, address: options.duckdbAddress });
     // Readiness uses the standard grpc.health.v1 service both servers run: it needs no
     // token, and a probe must not be retried into a slow answer.
@@ -100,6 +113,21 @@ export class StorageService {
     return runWithCallerToken(token, fn);
   }
 
+  /**
+   * Sends `userId` as a request's user_id to the storage service, which answers
+   * PermissionDeniedError unless it is the user of the calls' token (in trust-user-id
+   * mode, without a token, it establishes that user). An accepted token and user id
+   * pair is remembered: the token alone decides identity, so the answer can't change.
+   */
+  async assertCaller(userId: string): Promise<void> {
+    const token = await this.#token();
+    const pair = `${token}\u0000${userId}`;
+    if (this.#verifiedCallers.has(pair)) return;
+    // The prefix keeps the answer small: only whether the call is allowed matters.
+    await this.#storageRpc.listBuckets({ userId, organizationId: "", prefix: "\u0000" });
+    this.#verifiedCallers.add(pair);
+  }
+
   /** The guide's upload_file: stores `data` under bucket/key; true once stored (errors throw). */
   uploadFile(bucket: string, key: string, data: Buffer | Uint8Array | string, userId?: string) {
     return this.minio.uploadFile(bucket, key, data, userId);
@@ -111,14 +139,19 @@ export class StorageService {
   }
 
   /**
-   * The guide's analyze_data, with bound parameters: `params` fill the query's
-   * $names, so values never become SQL text.
+   * The guide's `analyze_data(db_id, user_id, query)`, plus optional bound parameters
+   * (`params` fill the query's $names, so values never become SQL text). A non-empty
+   * `userId` goes to the services as the request's user_id: another user's than the
+   * token's is PermissionDeniedError.
    */
   async analyzeData<T = Record<string, unknown>>(
     dbId: string,
+    userId: string | undefined,
     query: string,
     params?: Record<string, unknown>,
   ): Promise<T[]> {
+    if (params === undefined) return this.duckdb.analyzeData(dbId, userId, query) as Promise<T[]>;
+    if (userId) await this.assertCaller(userId);
     const { rows } = await this.duckdb.query<T>(dbId, query, params);
     return rows;
   }
@@ -144,5 +177,6 @@ export class StorageService {
     this.duckdb.close();
     this.#health.storage.close();
     this.#health.analytics.close();
+    this.#storageRpc.close();
   }
 }

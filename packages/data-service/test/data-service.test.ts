@@ -13,6 +13,7 @@ import {
   type AuthConfig,
   InvalidArgumentError,
   NotFoundError,
+  PermissionDeniedError,
   signToken,
   UnauthenticatedError,
 } from "@isa-cloud/rpc";
@@ -178,6 +179,37 @@ describe("DataService", () => {
     expect(bobsFiles.files.map((f) => f.key)).toEqual(["in/events.csv"]);
   });
 
+  it("refuses a user id that is not the token's user with PERMISSION_DENIED, writing nothing", async () => {
+    await expect(
+      asAlice(() => data.storeUserData("mallory", "in/forged.csv", "event_type,date\n")),
+    ).rejects.toBeInstanceOf(PermissionDeniedError);
+    await expect(
+      asAlice(() => data.generateReport("mallory", "daily_summary", { date: "2024-05-01" })),
+    ).rejects.toBeInstanceOf(PermissionDeniedError);
+    const calls: Array<() => Promise<unknown>> = [
+      () => data.listUserFiles("mallory"),
+      () => data.openUserFile("mallory", "in/events.csv"),
+      () => data.deleteUserFile("mallory", "in/events.csv"),
+      () => data.importUserData("mallory", "in/events.csv"),
+      () => data.analyzeUserBehavior("mallory", "2024-05-01", "2024-05-31"),
+      () => data.getReport("mallory", "weekly_values_2024-05-01.json"),
+      () => data.query("mallory", "SELECT 1"),
+    ];
+    for (const call of calls) {
+      await expect(asAlice(call)).rejects.toBeInstanceOf(PermissionDeniedError);
+    }
+    // Alice's own bucket got neither the file nor a report naming another user.
+    const keys = (await asAlice(() => data.listUserFiles("alice"))).files.map((f) => f.key);
+    expect(keys).not.toContain("in/forged.csv");
+    expect(keys).not.toContain("reports/daily_summary_2024-05-01.json");
+    // The same token still works for its own user after a refusal.
+    expect(
+      await asAlice(() => data.getReport("alice", "weekly_values_2024-05-01.json")),
+    ).toMatchObject({
+      user_id: "alice",
+    });
+  });
+
   it("raises typed errors instead of returning false or empty values", async () => {
     await expect(
       asAlice(() => data.analyzeUserBehavior("alice", "2024-13-01", "2024-12-31")),
@@ -202,10 +234,33 @@ describe("StorageService", () => {
       );
       const rows = await storage.analyzeData(
         "user-alice-analytics",
+        "alice",
         "SELECT count(*) AS n FROM user_events WHERE event_type = $type",
         { type: "open" },
       );
       expect(rows).toEqual([{ n: 2n }]);
+      const guide = await storage.analyzeData(
+        "user-alice-analytics",
+        undefined,
+        "SELECT count(*) AS n FROM user_events WHERE event_type = 'open'",
+      );
+      expect(guide).toEqual([{ n: 2n }]);
+    });
+  });
+
+  it("refuses analyzeData for a user id other than the token's with PERMISSION_DENIED", async () => {
+    await asAlice(async () => {
+      await expect(
+        storage.analyzeData("user-alice-analytics", "mallory", "SELECT count(*) FROM user_events"),
+      ).rejects.toBeInstanceOf(PermissionDeniedError);
+      await expect(
+        storage.analyzeData(
+          "user-alice-analytics",
+          "mallory",
+          "SELECT count(*) AS n FROM user_events WHERE event_type = $type",
+          { type: "open" },
+        ),
+      ).rejects.toBeInstanceOf(PermissionDeniedError);
     });
   });
 

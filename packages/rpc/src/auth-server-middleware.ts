@@ -16,7 +16,8 @@ export interface AuthServerMiddlewareOptions {
  * Verifies `authorization: Bearer <JWT>` and puts the caller's `identity` into the call
  * context (undefined on a public method called without a token). No token:
  * UNAUTHENTICATED. In `trustUserId` mode a call without a token takes its identity from
- * the request's `user_id` (for a client stream: from the first message).
+ * the request's `user_id` (for a client stream: from the first message); never an
+ * organization.
  */
 export function authServerMiddleware(
   config: AuthConfig,
@@ -98,10 +99,9 @@ function identityFromRequest(request: unknown): Identity {
       "missing token: send `authorization: Bearer <JWT>` (or user_id, in trust-user-id mode)",
     );
   }
-  const identity: Identity = { userId, system: false };
-  const orgId = findField(request, "organizationId");
-  if (orgId) identity.orgId = orgId;
-  return identity;
+  // Only the user id is taken on trust: an organization named in the request is checked
+  // against this identity (which has none), so it can't be claimed without a token.
+  return { userId, system: false };
 }
 
 /** A string field of the message, or of the member of a `{ $case, value }` oneof it holds. */

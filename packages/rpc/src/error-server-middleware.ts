@@ -11,6 +11,10 @@ import { createLogger } from "./logger.js";
  * line with that id, never to the client.
  */
 export function createErrorServerMiddleware(logger: Logger): ServerMiddleware {
+  return errorMiddleware(() => logger);
+}
+
+function errorMiddleware(getLogger: () => Logger): ServerMiddleware {
   return async function* errorServerMiddleware<Request, Response>(
     call: ServerMiddlewareCall<Request, Response>,
     context: CallContext,
@@ -20,7 +24,7 @@ export function createErrorServerMiddleware(logger: Logger): ServerMiddleware {
     } catch (err) {
       if (err instanceof ServerError || isAbortError(err)) throw err;
       const id = randomUUID();
-      logger.error(
+      getLogger().error(
         { err, errorId: id, method: call.method.path, peer: context.peer },
         "unexpected error",
       );
@@ -29,7 +33,13 @@ export function createErrorServerMiddleware(logger: Logger): ServerMiddleware {
   };
 }
 
-/** `createErrorServerMiddleware` with a logger named "isa-rpc". */
-export const errorServerMiddleware: ServerMiddleware = createErrorServerMiddleware(
-  createLogger("isa-rpc"),
-);
+let defaultLogger: Logger | undefined;
+
+/**
+ * `createErrorServerMiddleware` with a logger named "isa-rpc". The logger is made on the
+ * first error, not at import: the package declares `sideEffects: false`.
+ */
+export const errorServerMiddleware: ServerMiddleware = errorMiddleware(() => {
+  defaultLogger ??= createLogger("isa-rpc");
+  return defaultLogger;
+});

@@ -7,6 +7,7 @@ import type { Logger } from "pino";
 import { DEV_JWT_SECRET } from "./auth-config.js";
 import { authServerMiddleware } from "./auth-server-middleware.js";
 import { createErrorServerMiddleware } from "./error-server-middleware.js";
+import { assertDevSecretStaysLocal, formatHostPort } from "./host.js";
 import type { AuthConfig } from "./identity.js";
 import { methodsOf, serviceNameOf } from "./service-definition.js";
 import { createTerminator } from "./terminator-middleware.js";
@@ -15,7 +16,10 @@ import { createTerminator } from "./terminator-middleware.js";
 export const DEFAULT_MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 
 export interface GrpcServerOptions {
-  /** Interface to listen on. Default "0.0.0.0". */
+  /**
+   * Interface to listen on. Default "127.0.0.1". A non-loopback host is refused while
+   * `auth` uses the built-in `DEV_JWT_SECRET`.
+   */
   host?: string;
   /** Port; 0 picks a free one (see `GrpcServerHandle.port`). */
   port: number;
@@ -56,6 +60,8 @@ export interface GrpcServerHandle {
  */
 export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServerHandle> {
   const { logger } = opts;
+  const host = opts.host ?? "127.0.0.1";
+  assertDevSecretStaysLocal(host, opts.auth);
   const maxMessageBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const serviceNames: string[] = opts.services.map((s) => serviceNameOf(s.definition));
   const publicMethods = [
@@ -94,9 +100,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
     ServerReflection(readFileSync(descriptorSetPath), serviceNames),
   );
 
-  const host = opts.host ?? "0.0.0.0";
-  const address = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
-  const port = await server.listen(`${address}:${opts.port}`);
+  const port = await server.listen(formatHostPort(host, opts.port));
   logger.info({ host, port, services: serviceNames, maxMessageBytes }, "gRPC server listening");
   if (opts.auth.trustUserId) {
     logger.warn("ISA_TRUST_USER_ID is on: calls without a token act as any user_id they name");

@@ -3,7 +3,7 @@ export { authConfigFromEnv, DEV_JWT_SECRET } from "./auth-config.js";
 export type { AuthServerMiddlewareOptions } from "./auth-server-middleware.js";
 export { authServerMiddleware } from "./auth-server-middleware.js";
 // Client side.
-export { encodeBytesField, fastBytesEncode } from "./bytes-message-encoder.js";
+export { allocBytesField, encodeBytesField, fastBytesEncode } from "./bytes-message-encoder.js";
 export { callerToken, runWithCallerToken } from "./caller-token.js";
 export type {
   BalanceStrategy,
@@ -34,6 +34,12 @@ export {
 } from "./errors.js";
 export type { GrpcServerHandle, GrpcServerOptions } from "./grpc-server.js";
 export { DEFAULT_MAX_MESSAGE_BYTES, startGrpcServer } from "./grpc-server.js";
+export {
+  assertDevSecretStaysLocal,
+  connectableHost,
+  formatHostPort,
+  isLoopbackHost,
+} from "./host.js";
 export type { AuthConfig, Identity } from "./identity.js";
 export type { ClientOptions, IsaClient, RetrySettings } from "./isa-client.js";
 export { createIsaClient } from "./isa-client.js";

@@ -85,7 +85,7 @@ export function createIsaClient<D extends CompatServiceDefinition>(
   //                 pool picks anew, so a retry may land on another connection or address;
   //   4. token    - innermost: every attempt asks the provider, so a refreshed token is
   //                 used by the next attempt.
-  // isa-client.test.ts checks this order.
+  // test/client.test.ts ("middleware order") checks this order.
   const factory = createClientFactory()
     .use(tokenClientMiddleware(options.token))
     .use(retryMiddleware)

@@ -1,4 +1,4 @@
-import { decodeJwt } from "jose";
+import { decodeJwt, SignJWT } from "jose";
 import { ServerError, Status } from "nice-grpc";
 import { describe, expect, it } from "vitest";
 import { signToken } from "./sign-token.js";
@@ -24,6 +24,29 @@ describe("createTokenVerifier", () => {
     expect(err).toBeInstanceOf(ServerError);
     expect((err as ServerError).code).toBe(Status.UNAUTHENTICATED);
     expect((err as ServerError).details).toMatch(/expired/);
+  });
+
+  it("rejects a token without `exp` as UNAUTHENTICATED", async () => {
+    const verify = createTokenVerifier({ hs256Secret: secret });
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject("u1")
+      .sign(new TextEncoder().encode(secret));
+    const err = await verify(token).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ServerError);
+    expect((err as ServerError).code).toBe(Status.UNAUTHENTICATED);
+    expect((err as ServerError).details).toMatch(/no `exp` claim/);
+  });
+
+  it("rejects a token without `sub` as UNAUTHENTICATED", async () => {
+    const verify = createTokenVerifier({ hs256Secret: secret });
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: "HS256" })
+      .setExpirationTime("1h")
+      .sign(new TextEncoder().encode(secret));
+    const err = await verify(token).catch((e: unknown) => e);
+    expect((err as ServerError).code).toBe(Status.UNAUTHENTICATED);
+    expect((err as ServerError).details).toMatch(/no `sub` claim/);
   });
 
   it("refuses to be built without a secret, key or JWKS", () => {

@@ -44,7 +44,8 @@ export function createTokenVerifier(config: AuthConfig): (token: string) => Prom
       "auth config has no hs256Secret, publicKeyPem or jwksUrl to verify tokens with",
     );
   }
-  const claims: JWTVerifyOptions = {};
+  // A token without `exp` would be good forever once leaked; `sub` is the user id.
+  const claims: JWTVerifyOptions = { requiredClaims: ["exp", "sub"] };
   if (config.issuer) claims.issuer = config.issuer;
   if (config.audience) claims.audience = config.audience;
 
@@ -96,10 +97,7 @@ export function createTokenVerifier(config: AuthConfig): (token: string) => Prom
     }
     const identity: Identity = { userId: payload.sub, system: payload.isa_system === true, token };
     if (typeof payload.org === "string" && payload.org !== "") identity.orgId = payload.org;
-    return {
-      identity,
-      expiresAt: payload.exp === undefined ? Number.POSITIVE_INFINITY : payload.exp * 1000,
-    };
+    return { identity, expiresAt: (payload.exp as number) * 1000 };
   }
 }
 
@@ -121,6 +119,9 @@ function toAuthError(err: unknown): ServerError {
     return unauthenticated("the token has expired; get a new token");
   }
   if (err instanceof errors.JWTClaimValidationFailed) {
+    if (err.reason === "missing") {
+      return unauthenticated(`the token has no \`${err.claim}\` claim; tokens must carry it`);
+    }
     return unauthenticated(`the token's \`${err.claim}\` claim is not accepted: ${err.message}`);
   }
   if (err instanceof errors.JWSSignatureVerificationFailed) {

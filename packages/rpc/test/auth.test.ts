@@ -84,6 +84,18 @@ describe("HS256 auth", () => {
     await expect(client(token).listBuckets({})).rejects.toBeInstanceOf(UnauthenticatedError);
   });
 
+  it("rejects a token without an expiry as UNAUTHENTICATED, naming the missing claim", async () => {
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject("alice")
+      .sign(new TextEncoder().encode(secret));
+    const err = await client(token)
+      .listBuckets({})
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnauthenticatedError);
+    expect((err as UnauthenticatedError).details).toMatch(/`exp`/);
+  });
+
   it("denies a request whose user_id is not the token's subject", async () => {
     const token = await signToken({ secret, sub: "alice" });
     const err = await client(token)
@@ -172,9 +184,17 @@ describe("trust-user-id mode", () => {
   });
 
   it("takes the identity from the request's user_id when no token is sent", async () => {
-    const res = await client.listBuckets({ userId: "legacy-user", organizationId: "acme" });
+    const res = await client.listBuckets({ userId: "legacy-user" });
     expect(res.buckets[0]?.ownerId).toBe("legacy-user");
-    expect(res.buckets[0]?.organizationId).toBe("acme");
+    expect(res.buckets[0]?.organizationId).toBe("");
+  });
+
+  it("never takes the organization from the request: naming one without a token is PERMISSION_DENIED", async () => {
+    const err = await client
+      .listBuckets({ userId: "legacy-user", organizationId: "acme" })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PermissionDeniedError);
+    expect((err as PermissionDeniedError).details).toMatch(/organization "acme"/);
   });
 
   it("takes the identity of a client stream from its first message", async () => {

@@ -182,13 +182,19 @@ describe("client middleware", () => {
 
     it("runs the token provider inside the retry loop", async () => {
       let asked = 0;
-      fixture.state.failFirst = { method: "listBuckets", count: 3, code: Status.UNAVAILABLE };
+      // Matched by name: an attempt of the test above still in flight can't use up a failure.
+      fixture.state.failFirst = {
+        method: "listBuckets",
+        count: 3,
+        code: Status.UNAVAILABLE,
+        name: "token-loop",
+      };
       await client({
         token: () => {
           asked++;
           return token;
         },
-      }).listBuckets({});
+      }).listBuckets({ prefix: "token-loop" });
       // Three refusals and one success: one token per attempt.
       expect(asked).toBe(4);
     });

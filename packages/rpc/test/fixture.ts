@@ -27,8 +27,11 @@ export interface FixtureState {
   calls: Map<string, number>;
   /** Peer address ("ip:port") of each call received, in order: one port per TCP connection. */
   peers: string[];
-  /** The next `count` calls of `method` fail with `code` before doing anything. */
-  failFirst?: { method: string; count: number; code: Status };
+  /**
+   * The next `count` calls of `method` (with this request name, when `name` is set) fail
+   * with `code` before doing anything.
+   */
+  failFirst?: { method: string; count: number; code: Status; name?: string };
   /** Resolves the waiter of a "sleep:" call once it has arrived. */
   onSleepStarted?: () => void;
   /** Log lines the server wrote. */
@@ -40,9 +43,14 @@ type Ctx = CallContext & { identity: Identity };
 async function behave(state: FixtureState, method: string, name: string, ctx: CallContext) {
   state.calls.set(method, (state.calls.get(method) ?? 0) + 1);
   state.peers.push(ctx.peer);
-  if (state.failFirst?.method === method && state.failFirst.count > 0) {
-    state.failFirst.count--;
-    throw new ServerError(state.failFirst.code, `${method} is failing on purpose`);
+  const failing = state.failFirst;
+  if (
+    failing?.method === method &&
+    failing.count > 0 &&
+    (failing.name === undefined || failing.name === name)
+  ) {
+    failing.count--;
+    throw new ServerError(failing.code, `${method} is failing on purpose`);
   }
   if (name.startsWith("fail:")) {
     const code = Status[name.slice(5) as keyof typeof Status];
@@ -123,7 +131,7 @@ export interface Fixture {
 }
 
 export async function startFixture(
-  opts: { auth?: AuthConfig; maxMessageBytes?: number; port?: number } = {},
+  opts: { auth?: AuthConfig; maxMessageBytes?: number; port?: number; host?: string } = {},
 ): Promise<Fixture> {
   const state: FixtureState = { calls: new Map(), peers: [], logs: [] };
   const destination = new Writable({
@@ -133,7 +141,7 @@ export async function startFixture(
     },
   });
   const server = await startGrpcServer({
-    host: "127.0.0.1",
+    host: opts.host ?? "127.0.0.1",
     port: opts.port ?? 0,
     services: [
       { definition: MinIOServiceDefinition, implementation: fixtureImplementation(state) },

@@ -4,6 +4,7 @@ import { HealthDefinition } from "nice-grpc-server-health";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   createIsaClient,
+  DEV_JWT_SECRET,
   type IsaClient,
   ResourceExhaustedError,
   ServiceUnavailableError,
@@ -57,6 +58,23 @@ describe("grpc server scaffolding", () => {
   afterEach(async () => {
     for (const c of clients.splice(0)) c.close();
     for (const f of fixtures.splice(0)) await f.server.shutdown({ graceMs: 100 });
+  });
+
+  it("refuses to listen beyond loopback with the built-in dev secret, naming ISA_JWT_SECRET", async () => {
+    for (const host of ["0.0.0.0", "::", "10.1.2.3"]) {
+      await expect(startFixture({ host, auth: { hs256Secret: DEV_JWT_SECRET } })).rejects.toThrow(
+        /refusing to listen on .*ISA_JWT_SECRET/,
+      );
+    }
+  });
+
+  it("listens on loopback with the built-in dev secret, and anywhere with a real secret", async () => {
+    const local = await start({ auth: { hs256Secret: DEV_JWT_SECRET } });
+    const token = await signToken({ secret: DEV_JWT_SECRET, sub: "alice" });
+    const c = await minio(local, { token });
+    expect((await c.listBuckets({})).buckets[0]?.ownerId).toBe("alice");
+    const open = await start({ host: "0.0.0.0" });
+    expect((await (await minio(open)).listBuckets({})).buckets[0]?.ownerId).toBe("alice");
   });
 
   it("serves grpc.health.v1 without a token: SERVING for the server and each service", async () => {

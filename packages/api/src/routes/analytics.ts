@@ -1,6 +1,7 @@
 import type { DataService } from "@isa-cloud/data-service";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifySchemaValidationError } from "fastify";
 import { asCaller } from "../caller.js";
+import { HttpProblem } from "../http-problem.js";
 import {
   analysis,
   analyzeBody,
@@ -70,8 +71,8 @@ export async function analyticsRoutes(
       ),
   );
 
-  const reportTypes = data.reports
-    .list()
+  const registered = data.reports.list();
+  const reportTypes = registered
     .map(
       (type) =>
         `- \`${type.name}\`: ${type.description}; parameters ${JSON.stringify(type.parametersSchema)}`,
@@ -85,20 +86,38 @@ export async function analyticsRoutes(
       preValidation: async (request) => {
         request.body ??= {};
       },
+      // The body schema below documents every type's parameters; which one applies depends
+      // on the path, so the handler checks the body against its type's schema itself (an
+      // unknown type is 404 before its body is judged).
+      attachValidation: true,
       schema: {
         tags: ["analytics"],
         summary: "Generate a report and store it as JSON under reports/ in your files",
-        description: `The body holds the report's parameters. Report types:\n${reportTypes}`,
+        description: `The body holds the report's parameters, by report type:\n${reportTypes}`,
         params: reportParams,
         querystring: userIdQuery,
-        body: { type: "object", additionalProperties: true, examples: [{ date: "2024-01-15" }] },
+        body: {
+          oneOf: registered.map((type) => ({
+            title: type.name,
+            description: `parameters of \`${type.name}\``,
+            ...type.parametersSchema,
+          })),
+          examples: [{ date: "2024-01-15" }],
+        },
         response: { 200: reportResult, ...errorResponses(403, 404) },
       },
     },
     async (request) => {
+      if (request.validationError && request.validationError.validationContext !== "body") {
+        throw request.validationError;
+      }
       const { report_type } = request.params;
+      const type = data.reports.get(report_type);
+      const body = request.body ?? {};
+      const validate = request.compileValidationSchema(type.parametersSchema, "body");
+      if (!validate(body)) throw parameterProblem(report_type, validate.errors ?? []);
       const key = await asCaller(data, request, (userId) =>
-        data.generateReport(userId, report_type, request.body ?? {}),
+        data.generateReport(userId, report_type, body),
       );
       return { status: "success", report_key: key, message: `Report ${report_type} generated` };
     },
@@ -145,5 +164,27 @@ export async function analyticsRoutes(
       );
       return { ...result, row_count: result.rows.length };
     },
+  );
+}
+
+/** 400 naming the first parameter that breaks the report type's schema. */
+function parameterProblem(reportType: string, errors: FastifySchemaValidationError[]): HttpProblem {
+  const first = errors[0];
+  const params = (first?.params ?? {}) as Record<string, unknown>;
+  const field = first?.instancePath.replace(/^\//, "").replaceAll("/", ".");
+  let message: string;
+  if (first?.keyword === "required") {
+    message = `${String(params.missingProperty)} is required`;
+  } else if (first?.keyword === "additionalProperties") {
+    message = `unknown parameter "${String(params.additionalProperty)}"`;
+  } else if (field) {
+    message = `${field} ${first?.message ?? "is not valid"}`;
+  } else {
+    message = `the parameters ${first?.message ?? "are not valid"}`;
+  }
+  return new HttpProblem(
+    400,
+    "invalid_argument",
+    `${message} for report "${reportType}" (see its parameters at /docs)`,
   );
 }

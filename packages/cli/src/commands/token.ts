@@ -1,6 +1,6 @@
 import { signToken } from "@isa-cloud/rpc";
 import type { Command } from "commander";
-import { type CliIo, DEFAULT_DEV_USER, signingSecretOf } from "../context.js";
+import { type CliIo, DEFAULT_DEV_USER, signingSecretOf, UsageError } from "../context.js";
 
 export function registerToken(program: Command, io: CliIo): void {
   program
@@ -19,7 +19,7 @@ export function registerToken(program: Command, io: CliIo): void {
     )
     .action(async (flags: { user: string; org?: string; expires: string; dataDir?: string }) => {
       if (!/^\d+\s*[smhdw]$/.test(flags.expires)) {
-        throw new Error(
+        throw new UsageError(
           `--expires must be a number and a unit (s, m, h, d, w), e.g. "1h"; got "${flags.expires}"`,
         );
       }
