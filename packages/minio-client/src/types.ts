@@ -5,6 +5,12 @@ import type { ClientOptions } from "@isa-cloud/rpc";
  * poolSize, balance, defaultDeadlineMs, retry, maxMessageBytes, channelOptions),
  * documented with their defaults there and in this package's README.
  *
+ * One default differs: `channelOptions["grpc-node.flow_control_window"]` is 4 MiB
+ * (4194304) instead of HTTP/2's 64 KiB, which made downloads wait on
+ * window updates (about half the throughput). The cost: per connection (`poolSize` per
+ * address), up to that many received bytes may wait in memory for a slow reader. Set the
+ * option yourself to choose another size; 65535 restores grpc-js's default.
+ *
  * @example new MinioClient({ address: "localhost:50051", token: () => tokens.get() })
  */
 export interface MinioClientOptions extends ClientOptions {}

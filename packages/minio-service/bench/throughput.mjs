@@ -17,7 +17,8 @@ const MiB = 1024 * 1024;
 const TOTAL = Number(process.env.BENCH_BYTES ?? 1024 * MiB);
 const CHUNK = Number(process.env.BENCH_CHUNK ?? MiB);
 const SECRET = "bench-secret-0123456789abcdef0123456789";
-const bin = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
+// BENCH_BIN: another build of the service to measure (a copy of dist/, for before/after runs).
+const bin = process.env.BENCH_BIN ?? fileURLToPath(new URL("../dist/bin.js", import.meta.url));
 
 // A handful of random chunks, cycled: the bytes are incompressible and the client stays small.
 const pool = Array.from({ length: 16 }, () => randomBytes(CHUNK));

@@ -44,8 +44,10 @@ export function owns(caller: Caller, tenant: Tenant): boolean {
 
 /**
  * The bucket a request's `bucket_name` names, if the caller may use it as `access` says.
- * A plain name is the caller's own bucket (or, failing that, their organization's); a
- * qualified one (`u:<id>/<name>`, `o:<id>/<name>`) another tenant's, governed by its policy.
+ * A plain name is always the caller's own bucket: never an organization's, so another
+ * member cannot pre-create an org bucket that a user's own name would silently land in.
+ * Other tenants' buckets (the caller's organization's too) take the qualified form
+ * (`u:<id>/<name>`, `o:<id>/<name>`), governed by ownership or the bucket's policy.
  */
 export async function resolveBucket(
   backend: StorageBackend,
@@ -55,18 +57,16 @@ export async function resolveBucket(
 ): Promise<ResolvedBucket> {
   const parsed = parseBucketRef(ref);
   if (parsed.kind === "own") {
-    const candidates: Tenant[] = [ownTenant(caller)];
-    if (!caller.identity.system && caller.identity.orgId) {
-      candidates.push({ kind: "org", id: caller.identity.orgId });
-    }
-    for (const tenant of candidates) {
-      const loc = { tenant, bucket: parsed.bucket };
-      const meta = await backend.getBucket(loc);
-      if (meta) return { loc, meta };
-    }
+    const loc = { tenant: ownTenant(caller), bucket: parsed.bucket };
+    const meta = await backend.getBucket(loc);
+    if (meta) return { loc, meta };
+    const orgHint =
+      caller.identity.orgId && !caller.identity.system
+        ? `; your organization's bucket is named o:${caller.identity.orgId}/${parsed.bucket}`
+        : "";
     throw new ServerError(
       Status.NOT_FOUND,
-      `bucket ${JSON.stringify(ref)} does not exist; create it first (another user's bucket is named u:<user id>/${parsed.bucket})`,
+      `bucket ${JSON.stringify(ref)} does not exist; create it first (another user's bucket is named u:<user id>/${parsed.bucket}${orgHint})`,
     );
   }
   const loc = { tenant: parsed.tenant, bucket: parsed.bucket };

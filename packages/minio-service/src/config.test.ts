@@ -1,3 +1,4 @@
+import { hkdfSync } from "node:crypto";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { minioConfigFromEnv } from "./config.js";
@@ -34,15 +35,43 @@ describe("minioConfigFromEnv", () => {
       forcePathStyle: true,
       bucket: "tenant-data",
     });
-    expect(config.presignSecret).toBe("jwt-secret");
+    expect(config.presignSecret).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("takes the message limit from ISA_MAX_MESSAGE_BYTES, overridden by MINIO_MAX_MESSAGE_BYTES", () => {
+    expect(minioConfigFromEnv({ ISA_MAX_MESSAGE_BYTES: "16777216" }).maxMessageBytes).toBe(
+      16 * 1024 * 1024,
+    );
+    expect(
+      minioConfigFromEnv({ ISA_MAX_MESSAGE_BYTES: "16777216", MINIO_MAX_MESSAGE_BYTES: "4194304" })
+        .maxMessageBytes,
+    ).toBe(4 * 1024 * 1024);
+  });
+
+  it("derives the presign key from ISA_JWT_SECRET by HKDF instead of reusing it", () => {
+    const derived = minioConfigFromEnv({ ISA_JWT_SECRET: "jwt-secret" }).presignSecret;
+    expect(derived).toBe(
+      Buffer.from(hkdfSync("sha256", "jwt-secret", "", "isa-presign-v1", 32)).toString("hex"),
+    );
+    expect(derived).not.toBe("jwt-secret");
+    expect(minioConfigFromEnv({ ISA_JWT_SECRET: "other-secret" }).presignSecret).not.toBe(derived);
+    expect(
+      minioConfigFromEnv({ ISA_JWT_SECRET: "jwt-secret", MINIO_PRESIGN_SECRET: "own" })
+        .presignSecret,
+    ).toBe("own");
   });
 
   it.each([
     [{ MINIO_GRPC_PORT: "http" }, /MINIO_GRPC_PORT must be a port number/],
     [{ MINIO_HTTP_PORT: "70000" }, /MINIO_HTTP_PORT must be a port number/],
     [{ MINIO_BACKEND: "gcs" }, /MINIO_BACKEND must be "fs" or "s3"/],
+    [
+      { ISA_JWT_SECRET: "same-secret", MINIO_PRESIGN_SECRET: "same-secret" },
+      /MINIO_PRESIGN_SECRET must differ from ISA_JWT_SECRET/,
+    ],
     [{ MINIO_PUBLIC_URL: "ftp://x" }, /MINIO_PUBLIC_URL must be an http\(s\) URL/],
     [{ MINIO_MAX_MESSAGE_BYTES: "10" }, /MINIO_MAX_MESSAGE_BYTES must be a whole number/],
+    [{ ISA_MAX_MESSAGE_BYTES: "big" }, /ISA_MAX_MESSAGE_BYTES must be a whole number/],
     [{ MINIO_BACKEND: "s3", MINIO_S3_SECRET_KEY: "s" }, /MINIO_S3_ACCESS_KEY is required/],
     [{ MINIO_BACKEND: "s3", MINIO_S3_ACCESS_KEY: "k" }, /MINIO_S3_SECRET_KEY is required/],
     [

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import type { AuthConfig } from "@isa-cloud/rpc";
 import { authConfigFromEnv, DEFAULT_MAX_MESSAGE_BYTES } from "@isa-cloud/rpc";
+import { derivePresignSecret } from "./presign.js";
 import { validateBucketName } from "./validation.js";
 
 export type MinioBackendConfig =
@@ -34,11 +35,12 @@ export interface MinioServiceConfig {
   backend: MinioBackendConfig;
   auth: AuthConfig;
   /**
-   * HMAC key of the filesystem backend's presigned URLs. Empty: a random key per process
-   * (URLs die with the process; a warning is logged).
+   * HMAC key of the filesystem backend's presigned URLs. From env: MINIO_PRESIGN_SECRET, else
+   * derived from ISA_JWT_SECRET (never the JWT secret itself). Empty: a random key per
+   * process (URLs die with the process; a warning is logged).
    */
   presignSecret: string;
-  /** Largest gRPC message either way. Default 8 MiB. */
+  /** Largest gRPC message either way. From env: MINIO_MAX_MESSAGE_BYTES, else ISA_MAX_MESSAGE_BYTES; default 8 MiB. */
   maxMessageBytes: number;
   /** pino level. Default: LOG_LEVEL, else "info". */
   logLevel?: string;
@@ -100,11 +102,19 @@ export function minioConfigFromEnv(env: NodeJS.ProcessEnv = process.env): MinioS
   } else {
     throw new Error(`MINIO_BACKEND must be "fs" or "s3", got ${JSON.stringify(kind)}`);
   }
-  const presignSecret = text(env, "MINIO_PRESIGN_SECRET") ?? text(env, "ISA_JWT_SECRET") ?? "";
+  const jwtSecret = text(env, "ISA_JWT_SECRET");
+  let presignSecret = text(env, "MINIO_PRESIGN_SECRET");
+  if (presignSecret !== undefined && presignSecret === jwtSecret) {
+    throw new Error(
+      "MINIO_PRESIGN_SECRET must differ from ISA_JWT_SECRET: unset it to derive a separate key from ISA_JWT_SECRET",
+    );
+  }
+  presignSecret ??= jwtSecret !== undefined ? derivePresignSecret(jwtSecret) : "";
+  // ISA_MAX_MESSAGE_BYTES is the platform-wide setting; MINIO_MAX_MESSAGE_BYTES overrides it here.
   const maxMessageBytes = integer(
     env,
     "MINIO_MAX_MESSAGE_BYTES",
-    DEFAULT_MAX_MESSAGE_BYTES,
+    integer(env, "ISA_MAX_MESSAGE_BYTES", DEFAULT_MAX_MESSAGE_BYTES, 64 * 1024),
     64 * 1024,
   );
   const config: MinioServiceConfig = {

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
 import type { BucketLocation, Tenant } from "./tenant.js";
 import { RESPONSE_OVERRIDES } from "./validation.js";
 
@@ -18,6 +18,15 @@ export interface PresignClaims {
 }
 
 const ROUTE = "o";
+
+/**
+ * The presign HMAC key derived from the JWT secret (HKDF-SHA256, info "isa-presign-v1"),
+ * for when no MINIO_PRESIGN_SECRET is set. A separate key means a presign signature can
+ * never stand in for a JWT signature, nor reveal anything about the JWT secret.
+ */
+export function derivePresignSecret(jwtSecret: string): string {
+  return Buffer.from(hkdfSync("sha256", jwtSecret, "", "isa-presign-v1", 32)).toString("hex");
+}
 
 /** `<base>/o/<u|o>/<id>/<bucket>/<key>?X-Isa-Expires=..&X-Isa-Signature=..` */
 export function presignUrl(baseUrl: string, secret: string, claims: PresignClaims): string {

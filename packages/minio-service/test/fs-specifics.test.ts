@@ -34,6 +34,35 @@ describe("filesystem backend on disk", () => {
 
   const tmpEntries = () => readdir(join(h.objectsRoot, ".tmp"));
 
+  it("streams a download many chunks long whole and in order to a slow reader, and lets one stop midway", async () => {
+    // More chunks than GetObject lets wait in the send queue, read slower than the disk.
+    const body = randomBody(12 * MiB + 3);
+    await putObject(h, alice, "disk", "long", body);
+    const received: Buffer[] = [];
+    for await (const message of h.client.getObject(
+      { bucketName: "disk", objectKey: "long", userId: "", offset: 1n, length: 0n, versionId: "" },
+      alice,
+    )) {
+      if (message.payload?.$case !== "chunkData") continue;
+      received.push(Buffer.from(message.payload.value));
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(received.every((chunk) => chunk.length <= MiB)).toBe(true);
+    expect(Buffer.concat(received).equals(body.subarray(1))).toBe(true);
+
+    let seen = 0;
+    for await (const message of h.client.getObject(
+      { bucketName: "disk", objectKey: "long", userId: "", offset: 0n, length: 0n, versionId: "" },
+      alice,
+    )) {
+      if (message.payload?.$case === "chunkData" && ++seen === 2) break;
+    }
+    await putObject(h, alice, "disk", "long", "replaced");
+    expect(
+      (await getObject(h, alice, { bucketName: "disk", objectKey: "long" })).body.toString(),
+    ).toBe("replaced");
+  });
+
   it("keeps each (user, bucket) in its own directory, ids escaped", async () => {
     await createBucket(h, await h.as("a"), "b-xyz");
     await createBucket(h, await h.as("a-b"), "xyz");

@@ -66,7 +66,7 @@ describe("storage service on the S3 backend (s3rver)", () => {
     it("writes org and user tenants to different prefixes", async () => {
       const carol = await h.as("carol", { org: "acme" });
       await createBucket(h, carol, "landing", { organizationId: "acme" });
-      await putObject(h, carol, "landing", "k", "org data");
+      await putObject(h, carol, "o:acme/landing", "k", "org data");
       await putObject(h, alice, "landing", "k", "user data");
       expect((await read("o/acme/landing/k")).toString()).toBe("org data");
       expect((await read("u/alice/landing/k")).toString()).toBe("user data");

@@ -253,23 +253,35 @@ export function storageSuite(kind: BackendKind, onReady: (h: Harness) => void = 
       );
     });
 
-    it("stores a custom policy as given and grants nothing by it", async () => {
+    it("refuses a custom policy with FAILED_PRECONDITION and leaves the policy as it was", async () => {
+      await setPolicy(alice, BucketPolicyType.BUCKET_POLICY_TYPE_PUBLIC_READ);
       const doc = JSON.stringify({
         Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Action: "s3:GetObject" }],
+        Statement: [{ Effect: "Deny", Principal: "*", Action: "s3:GetObject" }],
       });
-      await setPolicy(alice, BucketPolicyType.BUCKET_POLICY_TYPE_CUSTOM, doc);
-      const policy = await h.client.getBucketPolicy({ bucketName: "shared", userId: "" }, alice);
-      expect(policy).toMatchObject({
-        policyType: BucketPolicyType.BUCKET_POLICY_TYPE_CUSTOM,
-        policyJson: doc,
-      });
-      await expectStatus(
-        getObject(h, bob, { bucketName: "u:alice/shared", objectKey: "doc.txt" }),
-        Status.PERMISSION_DENIED,
+      const error = await setPolicy(alice, BucketPolicyType.BUCKET_POLICY_TYPE_CUSTOM, doc).then(
+        () => undefined,
+        (err: unknown) => err,
       );
+      expect(error).toMatchObject({
+        code: Status.FAILED_PRECONDITION,
+        details: expect.stringMatching(
+          /BUCKET_POLICY_TYPE_PRIVATE, BUCKET_POLICY_TYPE_PUBLIC_READ or BUCKET_POLICY_TYPE_PUBLIC_READ_WRITE/,
+        ),
+      });
+      const policy = await h.client.getBucketPolicy({ bucketName: "shared", userId: "" }, alice);
+      expect(policy.policyType).toBe(BucketPolicyType.BUCKET_POLICY_TYPE_PUBLIC_READ);
+      expect(
+        (
+          await getObject(h, bob, { bucketName: "u:alice/shared", objectKey: "doc.txt" })
+        ).body.toString(),
+      ).toBe("hello");
       await expectStatus(
         setPolicy(alice, BucketPolicyType.BUCKET_POLICY_TYPE_CUSTOM, "{not json"),
+        Status.INVALID_ARGUMENT,
+      );
+      await expectStatus(
+        setPolicy(alice, BucketPolicyType.BUCKET_POLICY_TYPE_CUSTOM, "x".repeat(20 * 1024 + 1)),
         Status.INVALID_ARGUMENT,
       );
       await expectStatus(
@@ -395,10 +407,12 @@ export function storageSuite(kind: BackendKind, onReady: (h: Harness) => void = 
       const dave = await h.as("dave", { org: "acme" });
       const eve = await h.as("eve", { org: "evil" });
       await createBucket(h, carol, "team", { organizationId: "acme" });
-      await putObject(h, carol, "team", "plan.md", "the plan");
-      // Dave, another member, reaches it by its plain name (his own namespace has none).
+      await putObject(h, carol, "o:acme/team", "plan.md", "the plan");
+      // Dave, another member, reaches it by its qualified name.
       expect(
-        (await getObject(h, dave, { bucketName: "team", objectKey: "plan.md" })).body.toString(),
+        (
+          await getObject(h, dave, { bucketName: "o:acme/team", objectKey: "plan.md" })
+        ).body.toString(),
       ).toBe("the plan");
       await putObject(h, dave, "o:acme/team", "notes.md", "dave's notes");
       const listed = await h.client.listBuckets(
@@ -427,6 +441,45 @@ export function storageSuite(kind: BackendKind, onReady: (h: Harness) => void = 
         createBucket(h, alice, "no-org", { organizationId: "acme" }),
         Status.PERMISSION_DENIED,
       );
+    });
+  });
+
+  describe("a plain bucket name", () => {
+    it("never falls back to the organization's bucket of that name", async () => {
+      const frank = await h.as("frank", { org: "globex" });
+      const grace = await h.as("grace", { org: "globex" });
+      // Grace, another member, pre-creates the org bucket Frank would call his own `data`.
+      await createBucket(h, grace, "data", { organizationId: "globex" });
+      await putObject(h, grace, "o:globex/data", "k", "org data");
+      await expectStatus(
+        getObject(h, frank, { bucketName: "data", objectKey: "k" }),
+        Status.NOT_FOUND,
+      );
+      await expectStatus(putObject(h, frank, "data", "mine", "frank's"), Status.NOT_FOUND);
+      await expectStatus(
+        h.client.getBucketInfo({ bucketName: "data", userId: "" }, frank),
+        Status.NOT_FOUND,
+      );
+      await expectStatus(
+        h.client.deleteBucket({ bucketName: "data", userId: "", force: true }, frank),
+        Status.NOT_FOUND,
+      );
+      expect(
+        (
+          await getObject(h, frank, { bucketName: "o:globex/data", objectKey: "k" })
+        ).body.toString(),
+      ).toBe("org data");
+      // Once Frank has his own `data`, the plain name is that one and the org's stays apart.
+      await createBucket(h, frank, "data");
+      await putObject(h, frank, "data", "k", "frank's");
+      expect(
+        (await getObject(h, frank, { bucketName: "data", objectKey: "k" })).body.toString(),
+      ).toBe("frank's");
+      expect(
+        (
+          await getObject(h, grace, { bucketName: "o:globex/data", objectKey: "k" })
+        ).body.toString(),
+      ).toBe("org data");
     });
   });
 

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { minio } from "@isa-cloud/proto";
 import { describe, expect, it } from "vitest";
-import { encodeBytesField, fastBytesEncode } from "./bytes-message-encoder.js";
+import { allocBytesField, encodeBytesField, fastBytesEncode } from "./bytes-message-encoder.js";
 
 const putEncode = fastBytesEncode(minio.PutObjectRequest, 2, (m) =>
   m.payload?.$case === "chunkData" ? m.payload.value : undefined,
@@ -67,5 +67,46 @@ describe("encodeBytesField", () => {
   it("rejects a field number protobuf cannot carry", () => {
     expect(() => encodeBytesField(0, new Uint8Array(1))).toThrow(RangeError);
     expect(() => encodeBytesField(2 ** 29, new Uint8Array(1))).toThrow(RangeError);
+  });
+});
+
+describe("allocBytesField", () => {
+  it("gives room whose message encodes to the generated encoder's bytes without a copy", () => {
+    for (const size of sizes) {
+      const room = allocBytesField(2, size);
+      randomBytes(size).copy(room);
+      const message: minio.GetObjectResponse = { payload: { $case: "chunkData", value: room } };
+      const encoded = encodeBytesField(2, room);
+      expect(encoded.buffer).toBe(room.buffer);
+      expect(encoded.buffer.byteLength).toBe(encoded.byteLength);
+      expect(Buffer.from(encoded).buffer).toBe(room.buffer);
+      expect(same(encoded, minio.GetObjectResponse.encode(message).finish())).toBe(true);
+    }
+  });
+
+  it("is copied like any other bytes when cut shorter or sent as another field", () => {
+    const room = allocBytesField(2, 1000);
+    room.fill(9);
+    const shorter = encodeBytesField(2, room.subarray(0, 10));
+    expect(shorter.buffer).not.toBe(room.buffer);
+    expect([...shorter]).toEqual([0x12, 10, ...new Array(10).fill(9)]);
+    const other = encodeBytesField(3, room);
+    expect(other.buffer).not.toBe(room.buffer);
+    expect(same(other.subarray(3), room)).toBe(true);
+  });
+
+  it("reports each encoding of its room to onEncoded, and no other", () => {
+    let encoded = 0;
+    const room = allocBytesField(2, 10, () => encoded++);
+    encodeBytesField(2, room.subarray(1));
+    encodeBytesField(3, room);
+    expect(encoded).toBe(0);
+    encodeBytesField(2, room);
+    expect(encoded).toBe(1);
+  });
+
+  it("rejects a length that is not a byte count", () => {
+    expect(() => allocBytesField(2, -1)).toThrow(RangeError);
+    expect(() => allocBytesField(2, 1.5)).toThrow(RangeError);
   });
 });

@@ -44,18 +44,61 @@ export function fastBytesEncode<T, W extends Finishable>(
  * Buffer of exactly that size with an ArrayBuffer of its own. Its `valueOf()` returns that
  * ArrayBuffer, which `Buffer.from` (what nice-grpc calls on every encoded message) wraps
  * instead of copying; to anything else it is an ordinary Buffer.
+ *
+ * When `bytes` is the very view `allocBytesField(fieldNumber, n)` returned, its message is
+ * already in place around it and is returned as it is: no allocation, no copy.
  */
 export function encodeBytesField(fieldNumber: number, bytes: Uint8Array): Buffer {
+  const framed = preframed.get(bytes);
+  if (framed?.fieldNumber === fieldNumber) {
+    framed.onEncoded?.();
+    return framed.message;
+  }
+  const out = allocMessage(fieldNumber, bytes.byteLength);
+  out.set(bytes, out.byteLength - bytes.byteLength);
+  return out;
+}
+
+/** Views handed out by `allocBytesField`, with the message each sits at the end of. */
+const preframed = new WeakMap<
+  Uint8Array,
+  { fieldNumber: number; message: Buffer; onEncoded: (() => void) | undefined }
+>();
+
+/**
+ * Room for `length` bytes that will travel as protobuf field `fieldNumber`: a Buffer to fill
+ * (a file read straight into it, say) that sits at the end of its own message, tag and
+ * length already written in front. Handed to `encodeBytesField` (so to `fastBytesEncode`)
+ * whole and unchanged in length, it is sent without the 1 MiB allocation and copy per chunk
+ * that encoding otherwise costs; used any other way it is an ordinary Buffer.
+ *
+ * `onEncoded` is called each time it is encoded that way: in grpc-js, when the message
+ * leaves the call's queue for the connection, so a producer can see how far ahead it is.
+ */
+export function allocBytesField(
+  fieldNumber: number,
+  length: number,
+  onEncoded?: () => void,
+): Buffer {
+  const message = allocMessage(fieldNumber, length);
+  const body = message.subarray(message.byteLength - length);
+  preframed.set(body, { fieldNumber, message, onEncoded });
+  return body;
+}
+
+/** An uninitialized message of one bytes field of `length` bytes, header written. */
+function allocMessage(fieldNumber: number, length: number): Buffer {
   if (!Number.isInteger(fieldNumber) || fieldNumber < 1 || fieldNumber > 0x1fffffff) {
     throw new RangeError(`field number ${fieldNumber} is not a protobuf field number`);
   }
+  if (!Number.isSafeInteger(length) || length < 0) {
+    throw new RangeError(`${length} is not a byte length`);
+  }
   const tag = fieldNumber * 8 + 2;
-  const length = bytes.byteLength;
   const headerSize = varintSize(tag) + varintSize(length);
   // allocUnsafeSlow: never a slice of the shared pool, so `.buffer` is exactly this message.
   const out = Buffer.allocUnsafeSlow(headerSize + length);
-  const pos = writeVarint(out, writeVarint(out, 0, tag), length);
-  out.set(bytes, pos);
+  writeVarint(out, writeVarint(out, 0, tag), length);
   Object.defineProperty(out, "valueOf", { value: () => out.buffer });
   return out;
 }

@@ -101,6 +101,16 @@ export interface BackendHealth {
  * which case nothing of that call may remain. Errors meant for the caller are nice-grpc
  * `ServerError`s.
  */
+/**
+ * How a reader wants an object's bytes: chunks of at most `chunkBytes`, each read straight
+ * into a buffer from `alloc` (GetObject's leaves room for its message header in front, so
+ * the chunk is sent without being copied).
+ */
+export interface ReadChunking {
+  chunkBytes: number;
+  alloc(size: number): Uint8Array;
+}
+
 export interface StorageBackend {
   readonly kind: "fs" | "s3";
   start(): Promise<void>;
@@ -123,11 +133,15 @@ export interface StorageBackend {
     input: PutInput,
   ): Promise<StoredObject>;
   statObject(loc: BucketLocation, key: string): Promise<StoredObject | undefined>;
-  /** The body must be read to the end or destroyed, which releases the file or connection. */
+  /**
+   * The body must be read to the end or destroyed, which releases the file or connection.
+   * A backend that reads in sizes of its choosing (fs) follows `chunking` when given.
+   */
   getObject(
     loc: BucketLocation,
     key: string,
     range: { offset: number; length: number },
+    chunking?: ReadChunking,
   ): Promise<{ info: StoredObject; range: ByteRange; body: Readable } | undefined>;
   /** A missing key is fine, as in S3. */
   deleteObject(loc: BucketLocation, key: string): Promise<void>;

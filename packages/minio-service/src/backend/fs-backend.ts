@@ -35,6 +35,7 @@ import type {
   ListQuery,
   PresignRequest,
   PutInput,
+  ReadChunking,
   StorageBackend,
   StoredObject,
 } from "./backend.js";
@@ -69,8 +70,9 @@ export interface FsBackendOptions {
 
 const BUCKET_FILE = "bucket.json";
 const UPLOAD_FILE = "upload.json";
-/** Read size of GetObject, which is also the gRPC message size sent. */
+/** Read size of multipart's Complete, and of reads that bring no chunking of their own. */
 const READ_CHUNK = 1024 * 1024;
+const DEFAULT_CHUNKING: ReadChunking = { chunkBytes: READ_CHUNK, alloc: Buffer.allocUnsafe };
 /** How often a reader retries when an overwrite removes the data file between sidecar and open. */
 const READ_ATTEMPTS = 5;
 
@@ -252,6 +254,7 @@ export class FsBackend implements StorageBackend {
     loc: BucketLocation,
     key: string,
     want: { offset: number; length: number },
+    chunking: ReadChunking = DEFAULT_CHUNKING,
   ): Promise<
     | {
         info: StoredObject;
@@ -276,11 +279,7 @@ export class FsBackend implements StorageBackend {
         await handle.close();
         return { info: toStored(record), range, body: Readable.from([]) };
       }
-      const body = handle.createReadStream({
-        start: range.start,
-        end: range.end - 1,
-        highWaterMark: READ_CHUNK,
-      });
+      const body = rangeReader(handle, range, chunking);
       return { info: toStored(record), range, body };
     }
     throw new ServerError(
@@ -693,4 +692,65 @@ function processAlive(pid: number): boolean {
 
 function ignoreMissing(err: unknown): void {
   if (!isMissing(err)) throw err;
+}
+
+/**
+ * The bytes of `range` as chunks of `chunkBytes`, each read straight into a buffer from
+ * `alloc` and handed on as it is; one read ahead of the consumer. Closes the file when it
+ * ends or is destroyed.
+ */
+function rangeReader(
+  handle: FileHandle,
+  range: { start: number; end: number },
+  { chunkBytes, alloc }: ReadChunking,
+): Readable {
+  let position = range.start;
+  return new Readable({
+    // Object mode keeps every chunk the very buffer it was read into (no joins or splits).
+    objectMode: true,
+    highWaterMark: 1,
+    read() {
+      const size = Math.min(chunkBytes, range.end - position);
+      if (size <= 0) {
+        this.push(null);
+        return;
+      }
+      readFully(handle, alloc(size), position).then(
+        (chunk) => {
+          position += chunk.byteLength;
+          // Shorter than the sidecar says: end here; the client sees the object came up short.
+          if (chunk.byteLength > 0) this.push(chunk);
+          if (chunk.byteLength < size) this.push(null);
+        },
+        (err: unknown) => this.destroy(err as Error),
+      );
+    },
+    destroy(err, callback) {
+      // FileHandle.close waits for a read still in flight.
+      handle.close().then(
+        () => callback(err),
+        (closeErr: unknown) => callback(err ?? (closeErr as Error)),
+      );
+    },
+  });
+}
+
+/** Fills `buffer` from `position`; a shorter view when the file ends first. */
+async function readFully(
+  handle: FileHandle,
+  buffer: Uint8Array,
+  position: number,
+): Promise<Uint8Array> {
+  let filled = 0;
+  while (filled < buffer.byteLength) {
+    const { bytesRead } = await handle.read(
+      buffer,
+      filled,
+      buffer.byteLength - filled,
+      position + filled,
+    );
+    if (bytesRead === 0) return buffer.subarray(0, filled);
+    filled += bytesRead;
+  }
+  return buffer;
 }

@@ -1,4 +1,5 @@
 import { assertOrgMember } from "@isa-cloud/rpc";
+import { ServerError, Status } from "nice-grpc";
 import { callerOf, ownTenant, resolveBucket } from "../access.js";
 import type { BucketMeta } from "../backend/backend.js";
 import type { Tenant } from "../tenant.js";
@@ -98,9 +99,8 @@ export function bucketHandlers({ backend }: ServiceDeps): BucketMethods {
       const caller = callerOf(ctx.identity, req.userId);
       const name = policyName(req.policyType);
       if (!name) throw invalidArgument(`policy_type ${req.policyType} is not a known policy`);
-      let custom = "";
       if (name === "custom") {
-        custom = req.customPolicy;
+        const custom = req.customPolicy;
         if (Buffer.byteLength(custom, "utf8") > MAX_POLICY_BYTES) {
           throw invalidArgument(`custom_policy takes more than ${MAX_POLICY_BYTES} bytes`);
         }
@@ -113,13 +113,21 @@ export function bucketHandlers({ backend }: ServiceDeps): BucketMethods {
         if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
           throw invalidArgument("custom_policy must be a JSON object (an S3 policy document)");
         }
+        // Storing a document that is then enforced as private would tell the owner a grant
+        // (or a Deny) is in force when it is not, so custom policies are refused until the
+        // service evaluates them.
+        throw new ServerError(
+          Status.FAILED_PRECONDITION,
+          "custom bucket policies are not supported by this service: use a canned policy " +
+            "(BUCKET_POLICY_TYPE_PRIVATE, BUCKET_POLICY_TYPE_PUBLIC_READ or BUCKET_POLICY_TYPE_PUBLIC_READ_WRITE)",
+        );
       } else if (req.customPolicy) {
         throw invalidArgument(
           "custom_policy is only used with BUCKET_POLICY_TYPE_CUSTOM; leave it empty",
         );
       }
       const { loc, meta } = await resolveBucket(backend, caller, req.bucketName, "owner");
-      await backend.updateBucket(loc, { ...meta, policy: { type: name, custom } });
+      await backend.updateBucket(loc, { ...meta, policy: { type: name, custom: "" } });
       return {
         success: true,
         message: `policy of ${JSON.stringify(req.bucketName)} is now ${name}`,

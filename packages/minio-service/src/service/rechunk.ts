@@ -1,7 +1,7 @@
 /**
  * Re-cuts a byte stream into messages of `min` to `max` bytes (the last may be smaller):
  * small reads (an HTTP body's 16-64 KiB) are joined so each gRPC message carries enough to
- * be worth its overhead, and chunks already in range pass through uncopied.
+ * be worth its overhead, and chunks already in range pass through as the same objects.
  */
 export async function* rechunk(
   source: AsyncIterable<Uint8Array | string>,
@@ -11,6 +11,11 @@ export async function* rechunk(
   let pending: Buffer[] = [];
   let size = 0;
   for await (const raw of source) {
+    if (size === 0 && typeof raw !== "string" && raw.byteLength >= min && raw.byteLength <= max) {
+      // The very object read (it may be a message's preallocated room: see allocBytesField).
+      yield raw;
+      continue;
+    }
     let chunk =
       typeof raw === "string"
         ? Buffer.from(raw)
