@@ -1,16 +1,18 @@
+import { cpus, totalmem } from "node:os";
 import { resolve } from "node:path";
 import {
   type AuthConfig,
   authConfigFromEnv,
   DEFAULT_MAX_MESSAGE_BYTES,
+  formatHostPort,
   signToken,
 } from "@isa-cloud/rpc";
 import type { Logger } from "pino";
-import { type LimitCaps, parseMemorySize } from "./limits.js";
+import { clampLimits, type LimitCaps, MIN_MEMORY_BYTES, parseMemorySize } from "./limits.js";
 import type { DatabaseLimits } from "./sandbox.js";
 
 export interface DuckdbServiceConfig {
-  /** Interface to listen on. `DUCKDB_GRPC_HOST`, default "0.0.0.0". */
+  /** Interface to listen on. `DUCKDB_GRPC_HOST`, default "127.0.0.1" (loopback, as storage). */
   host: string;
   /** gRPC port; 0 picks a free one. `DUCKDB_GRPC_PORT`, default 50052. */
   port: number;
@@ -25,8 +27,21 @@ export interface DuckdbServiceConfig {
     bucket?: string;
   };
   auth: AuthConfig;
-  /** Databases open at once (LRU beyond). `DUCKDB_MAX_OPEN_DATABASES`, default 64. */
+  /**
+   * Databases open at once (LRU beyond). `DUCKDB_MAX_OPEN_DATABASES`, default 64; lowered
+   * so that each open database gets at least 128 MB of `totalMemoryBytes`.
+   */
   maxOpenDatabases: number;
+  /**
+   * Memory all open databases share. `DUCKDB_TOTAL_MEMORY`, default half of the machine's
+   * RAM. A database's memory_limit is at most this / `maxOpenDatabases`.
+   */
+  totalMemoryBytes?: number;
+  /**
+   * Worker threads all open databases share. `DUCKDB_TOTAL_THREADS`, default 2 per CPU.
+   * A database's threads are at most this / `maxOpenDatabases` (at least 1).
+   */
+  totalThreads?: number;
   /** How often changed databases are uploaded. `DUCKDB_CHECKPOINT_INTERVAL_SECONDS`, default 60 s. */
   checkpointIntervalMs: number;
   /** Connections (concurrent calls) per database. `DUCKDB_MAX_CONNECTIONS`, default 8. */
@@ -39,7 +54,7 @@ export interface DuckdbServiceConfig {
   queryTimeoutMs?: number;
   /** Cap on `timeout_seconds`. `DUCKDB_MAX_QUERY_TIMEOUT_SECONDS`, default 3600 s. */
   maxQueryTimeoutMs?: number;
-  /** gRPC message limit both ways. `ISA_MAX_MESSAGE_BYTES`, default 8 MiB. */
+  /** gRPC message limit both ways. `ISA_MAX_MESSAGE_BYTES`, default 8 MiB, at most 64 MiB. */
   maxMessageBytes?: number;
   /**
    * Target size of one streamed message. Default 256 KiB: grpc-js queues up to 16
@@ -63,21 +78,70 @@ export type ResolvedConfig = Required<
 
 export const DEFAULT_LIMITS: DatabaseLimits = { memoryLimit: "512MB", threads: 2 };
 
+/**
+ * Clients default to 8 MiB; a larger unary message only helps clients raised to match, and
+ * a much larger one is whole results held in memory, which ExecuteQueryStream avoids.
+ */
+export const MAX_MESSAGE_BYTES_CAP = 64 * 1024 * 1024;
+
+/** Half the machine's RAM: DuckDB's own default for one database, here for all of them. */
+export function defaultTotalMemoryBytes(): number {
+  return Math.floor(totalmem() / 2);
+}
+
+export function defaultTotalThreads(): number {
+  return Math.max(1, cpus().length) * 2;
+}
+
+/**
+ * What one open database may use when all `maxOpenDatabases` are open at once: the
+ * process-wide budget split evenly, so the worst case stays within it. `maxOpenDatabases`
+ * is lowered when the split would leave a database less than DuckDB's working minimum.
+ */
+export function perDatabaseShare(
+  totalMemoryBytes: number,
+  totalThreads: number,
+  maxOpenDatabases: number,
+): { maxOpenDatabases: number; memoryBytes: number; threads: number } {
+  const open = Math.max(
+    1,
+    Math.min(maxOpenDatabases, Math.floor(totalMemoryBytes / MIN_MEMORY_BYTES)),
+  );
+  return {
+    maxOpenDatabases: open,
+    memoryBytes: Math.max(MIN_MEMORY_BYTES, Math.floor(totalMemoryBytes / open)),
+    threads: Math.max(1, Math.floor(totalThreads / open)),
+  };
+}
+
 export function resolveConfig(config: DuckdbServiceConfig): ResolvedConfig {
+  const totalMemoryBytes = config.totalMemoryBytes ?? defaultTotalMemoryBytes();
+  const totalThreads = config.totalThreads ?? defaultTotalThreads();
+  const share = perDatabaseShare(totalMemoryBytes, totalThreads, config.maxOpenDatabases);
+  const caps = config.limitCaps ?? { maxMemoryBytes: 4 * 1000 ** 3, maxThreads: 4 };
+  const limitCaps: LimitCaps = {
+    maxMemoryBytes: Math.min(caps.maxMemoryBytes, share.memoryBytes),
+    maxThreads: Math.min(caps.maxThreads, share.threads),
+  };
   return {
     host: config.host,
     port: config.port,
     cacheDir: resolve(config.cacheDir),
     storage: { bucket: "duckdb-databases", ...config.storage },
     auth: config.auth,
-    maxOpenDatabases: config.maxOpenDatabases,
+    maxOpenDatabases: share.maxOpenDatabases,
+    totalMemoryBytes,
+    totalThreads,
     checkpointIntervalMs: config.checkpointIntervalMs,
     maxConnectionsPerDatabase: config.maxConnectionsPerDatabase ?? 8,
-    defaultLimits: config.defaultLimits ?? DEFAULT_LIMITS,
-    limitCaps: config.limitCaps ?? { maxMemoryBytes: 4 * 1000 ** 3, maxThreads: 4 },
+    defaultLimits: clampLimits(config.defaultLimits ?? DEFAULT_LIMITS, limitCaps),
+    limitCaps,
     queryTimeoutMs: config.queryTimeoutMs ?? 300_000,
     maxQueryTimeoutMs: config.maxQueryTimeoutMs ?? 3_600_000,
-    maxMessageBytes: config.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+    maxMessageBytes: Math.min(
+      config.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+      MAX_MESSAGE_BYTES_CAP,
+    ),
     streamChunkBytes: config.streamChunkBytes ?? 256 * 1024,
     maxImportBytes: config.maxImportBytes ?? 10 * 1024 ** 3,
   };
@@ -116,16 +180,21 @@ export function duckdbConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Duckd
   }
   const dataDir = env.ISA_DATA_DIR?.trim() || "./data";
   return {
-    host: env.DUCKDB_GRPC_HOST?.trim() || "0.0.0.0",
+    host: env.DUCKDB_GRPC_HOST?.trim() || "127.0.0.1",
     port: integer(env, "DUCKDB_GRPC_PORT", 50052, 0, 65535),
     cacheDir: resolve(dataDir, "duckdb"),
     storage: {
-      address: `${env.MINIO_GRPC_HOST?.trim() || "localhost"}:${integer(env, "MINIO_GRPC_PORT", 50051, 1, 65535)}`,
+      address: formatHostPort(
+        env.MINIO_GRPC_HOST?.trim() || "localhost",
+        integer(env, "MINIO_GRPC_PORT", 50051, 1, 65535),
+      ),
       systemToken,
       bucket: env.DUCKDB_BUCKET?.trim() || "duckdb-databases",
     },
     auth,
     maxOpenDatabases: integer(env, "DUCKDB_MAX_OPEN_DATABASES", 64, 1, 100_000),
+    totalMemoryBytes: totalMemory(env),
+    totalThreads: integer(env, "DUCKDB_TOTAL_THREADS", defaultTotalThreads(), 1, 65_536),
     checkpointIntervalMs: integer(env, "DUCKDB_CHECKPOINT_INTERVAL_SECONDS", 60, 1, 86_400) * 1000,
     maxConnectionsPerDatabase: integer(env, "DUCKDB_MAX_CONNECTIONS", 8, 1, 1024),
     defaultLimits: {
@@ -143,7 +212,7 @@ export function duckdbConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Duckd
       "ISA_MAX_MESSAGE_BYTES",
       DEFAULT_MAX_MESSAGE_BYTES,
       65_536,
-      2 ** 31 - 1,
+      MAX_MESSAGE_BYTES_CAP,
     ),
     maxImportBytes: integer(
       env,
@@ -181,4 +250,16 @@ function memory(env: NodeJS.ProcessEnv, name: string, fallback: string): string 
     throw new Error(`${name} must be a size like "512MB" or "2GiB", got ${JSON.stringify(raw)}`);
   }
   return raw;
+}
+
+function totalMemory(env: NodeJS.ProcessEnv): number {
+  const raw = env.DUCKDB_TOTAL_MEMORY?.trim();
+  if (!raw) return defaultTotalMemoryBytes();
+  const bytes = parseMemorySize(raw);
+  if (bytes === undefined || bytes < MIN_MEMORY_BYTES) {
+    throw new Error(
+      `DUCKDB_TOTAL_MEMORY must be a size like "16GB", at least 128MB, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return bytes;
 }

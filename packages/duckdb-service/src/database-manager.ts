@@ -7,6 +7,7 @@ import { NotFoundError } from "@isa-cloud/rpc";
 import { ServerError, Status } from "nice-grpc";
 import type { Logger } from "pino";
 import { KeyedMutex } from "./keyed-mutex.js";
+import { clampLimits, type LimitCaps } from "./limits.js";
 import { databaseKey, localDatabasePath, type Owner, storeKeys } from "./naming.js";
 import { OpenDatabase } from "./open-database.js";
 import type { DatabaseRecord } from "./registry.js";
@@ -27,6 +28,8 @@ export interface DatabaseManagerOptions {
   maxOpenDatabases: number;
   /** Connections per open database. */
   maxConnectionsPerDatabase: number;
+  /** Each open database's share of the process-wide budget; stored limits above it are lowered. */
+  limitCaps: LimitCaps;
   duckdbVersion: string;
   logger: Logger;
 }
@@ -97,16 +100,9 @@ export class DatabaseManager {
     return n;
   }
 
-  /** The first of `owners` that has a database called `name`; NOT_FOUND otherwise. */
-  async find(owners: readonly Owner[], name: string): Promise<DatabaseRecord> {
-    for (const owner of owners) {
-      const record = await this.registry.get(owner, name);
-      if (record) return record;
-    }
-    throw new ServerError(
-      Status.NOT_FOUND,
-      `database ${JSON.stringify(name)} does not exist; create it with CreateDatabase`,
-    );
+  /** The owner's database called `name`, if it exists. */
+  async find(owner: Owner, name: string): Promise<DatabaseRecord | undefined> {
+    return this.registry.get(owner, name);
   }
 
   async create(record: Omit<DatabaseRecord, "storedBytes" | "storedAt" | "tableCount">) {
@@ -435,7 +431,7 @@ export class DatabaseManager {
         name,
         localPath: this.localPath(owner, name),
         stagingDir,
-        limits,
+        limits: clampLimits(limits, this.opts.limitCaps),
         maxConnections: this.opts.maxConnectionsPerDatabase,
       });
     } catch (err) {

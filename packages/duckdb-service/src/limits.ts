@@ -14,7 +14,7 @@ const UNITS: Record<string, number> = {
 };
 
 // Below this DuckDB cannot even hold one CSV reader buffer.
-const MIN_MEMORY_BYTES = 128 * 1000 ** 2;
+export const MIN_MEMORY_BYTES = 128 * 1000 ** 2;
 
 /** Bytes of a DuckDB memory size ("512MB", "1.5GiB"); undefined when it is not one. */
 export function parseMemorySize(text: string): number | undefined {
@@ -46,7 +46,8 @@ export function limitsFromConfig(
         throw new ServerError(
           Status.INVALID_ARGUMENT,
           `config memory_limit ${JSON.stringify(value)} is invalid: give a size like "512MB" ` +
-            `between 128MB and ${caps.maxMemoryBytes / 1000 ** 2}MB`,
+            `between 128MB and ${Math.floor(caps.maxMemoryBytes / 1000 ** 2)}MB (one database's ` +
+            "share: DUCKDB_MAX_MEMORY_LIMIT, at most DUCKDB_TOTAL_MEMORY / DUCKDB_MAX_OPEN_DATABASES)",
         );
       }
       limits.memoryLimit = value.trim();
@@ -55,7 +56,8 @@ export function limitsFromConfig(
       if (!/^\d+$/.test(value.trim()) || threads < 1 || threads > caps.maxThreads) {
         throw new ServerError(
           Status.INVALID_ARGUMENT,
-          `config threads ${JSON.stringify(value)} is invalid: give a whole number from 1 to ${caps.maxThreads}`,
+          `config threads ${JSON.stringify(value)} is invalid: give a whole number from 1 to ${caps.maxThreads} ` +
+            "(one database's share: DUCKDB_MAX_THREADS, at most DUCKDB_TOTAL_THREADS / DUCKDB_MAX_OPEN_DATABASES)",
         );
       }
       limits.threads = threads;
@@ -67,4 +69,17 @@ export function limitsFromConfig(
     }
   }
   return limits;
+}
+
+/**
+ * Limits lowered to `caps`: the service defaults, and databases created before the caps
+ * were lowered (their stored limits are kept; they open with the smaller ones).
+ */
+export function clampLimits(limits: DatabaseLimits, caps: LimitCaps): DatabaseLimits {
+  const bytes = parseMemorySize(limits.memoryLimit);
+  const memoryLimit =
+    bytes === undefined || bytes > caps.maxMemoryBytes
+      ? `${Math.floor(caps.maxMemoryBytes / 1000 ** 2)}MB`
+      : limits.memoryLimit;
+  return { memoryLimit, threads: Math.min(limits.threads, caps.maxThreads) };
 }

@@ -1,8 +1,9 @@
 import { type DuckDBConnection, DuckDBTypeId } from "@duckdb/node-api";
-import type { DuckDBServiceImplementation, duckdb } from "@isa-cloud/proto";
+import { type DuckDBServiceImplementation, duckdb } from "@isa-cloud/proto";
 import { ServerError, Status } from "nice-grpc";
 import type { OpenDatabase } from "./open-database.js";
 import { bindParameters } from "./parameter-binding.js";
+import { preEncoded } from "./pre-encoded.js";
 import { QueryGuard } from "./query-guard.js";
 import { checkStatementAllowed } from "./sandbox.js";
 import {
@@ -128,7 +129,8 @@ export function queryMethods(
                   throw new ServerError(
                     Status.RESOURCE_EXHAUSTED,
                     `the result is larger than one message allows (${ctx.config.maxMessageBytes} bytes) ` +
-                      `after ${rows.length} rows: use ExecuteQueryStream, or narrow it with max_rows or LIMIT`,
+                      `after ${rows.length} rows: use ExecuteQueryStream, narrow it with max_rows or LIMIT, ` +
+                      "or raise ISA_MAX_MESSAGE_BYTES on both server and client (at most 64 MiB)",
                   );
                 }
                 rows.push(...batch.rows);
@@ -158,14 +160,15 @@ export function queryMethods(
           maxRows: request.maxRows,
           maxRowBytes: rowBudget(ctx),
         })) {
-          yield first
-            ? {
-                success: true,
-                columns: columns.names,
-                columnTypes: columns.typeNames,
-                rows: batch.rows,
-              }
-            : { success: true, rows: batch.rows };
+          yield preEncoded(duckdb.QueryResultChunk, {
+            success: true,
+            columns: first ? columns.names : [],
+            columnTypes: first ? columns.typeNames : [],
+            rows: batch.rows,
+            isLast: false,
+            executionTimeMs: 0,
+            error: "",
+          });
           first = false;
         }
         const last = { success: true, isLast: true, executionTimeMs: since(started) };
@@ -186,9 +189,10 @@ export function queryMethods(
           maxRows: request.maxRows,
           maxMessageBytes: rowBudget(ctx),
         })) {
-          yield first
-            ? { ...chunk, columns: columns.names, columnTypes: columns.typeNames }
-            : chunk;
+          yield preEncoded(
+            duckdb.ColumnarChunk,
+            first ? { ...chunk, columns: columns.names, columnTypes: columns.typeNames } : chunk,
+          );
           first = false;
         }
         const last = { isLast: true, executionTimeMs: since(started) };

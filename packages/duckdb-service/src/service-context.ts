@@ -39,14 +39,12 @@ export interface DatabaseRef {
 }
 
 /**
- * The namespaces `database_id` may name for this caller: "org/<name>" is the caller's
- * organization's database; a bare name is the caller's own, or else its organization's.
- * Another tenant's database is never among them, so asking for it is NOT_FOUND.
+ * The database `database_id` names for this caller: "org/<name>" is the caller's
+ * organization's; a bare name is always the caller's own, never the organization's, so
+ * another member cannot pre-create an organization database that a user's own name would
+ * silently resolve to. Another tenant's database is never reachable, so asking is NOT_FOUND.
  */
-export function candidates(
-  identity: Identity,
-  ref: DatabaseRef,
-): { owners: Owner[]; name: string } {
+export function databaseOf(identity: Identity, ref: DatabaseRef): { owner: Owner; name: string } {
   const userId = resolveUserId(identity, ref.userId);
   if (!ref.databaseId) {
     throw new ServerError(Status.INVALID_ARGUMENT, "database_id is required");
@@ -60,12 +58,10 @@ export function candidates(
     }
     const name = ref.databaseId.slice(4);
     assertDatabaseName(name, "database_id");
-    return { owners: [{ kind: "org", id: identity.orgId }], name };
+    return { owner: { kind: "org", id: identity.orgId }, name };
   }
   assertDatabaseName(ref.databaseId, "database_id");
-  const owners: Owner[] = [{ kind: "user", id: userId }];
-  if (identity.orgId) owners.push({ kind: "org", id: identity.orgId });
-  return { owners, name: ref.databaseId };
+  return { owner: { kind: "user", id: userId }, name: ref.databaseId };
 }
 
 export async function findDatabase(
@@ -73,8 +69,17 @@ export async function findDatabase(
   context: Context,
   ref: DatabaseRef,
 ): Promise<DatabaseRecord> {
-  const { owners, name } = candidates(context.identity, ref);
-  return ctx.manager.find(owners, name);
+  const { owner, name } = databaseOf(context.identity, ref);
+  const record = await ctx.manager.find(owner, name);
+  if (record) return record;
+  const orgHint =
+    owner.kind === "user" && context.identity.orgId
+      ? `; your organization's database is database_id ${JSON.stringify(`org/${name}`)}`
+      : "";
+  throw new ServerError(
+    Status.NOT_FOUND,
+    `database ${JSON.stringify(ref.databaseId)} does not exist; create it with CreateDatabase${orgHint}`,
+  );
 }
 
 /** Runs `fn` on a connection of the database with the call's timeout and cancellation. */

@@ -1,9 +1,9 @@
 import { MinioClient } from "@isa-cloud/minio-client";
-import { DuckDBServiceDefinition } from "@isa-cloud/proto";
 import { callerToken, createLogger, startGrpcServer } from "@isa-cloud/rpc";
 import { type DuckdbServiceConfig, resolveConfig } from "./config.js";
 import { DatabaseManager } from "./database-manager.js";
 import { readEngineInfo } from "./engine-info.js";
+import { PreEncodedDuckDBServiceDefinition } from "./pre-encoded.js";
 import { PreparedStatements } from "./prepared-statements.js";
 import { QueryMetrics } from "./query-metrics.js";
 import type { ServiceContext } from "./service-context.js";
@@ -56,6 +56,7 @@ export async function startDuckdbService(
     bucket: resolved.storage.bucket,
     maxOpenDatabases: resolved.maxOpenDatabases,
     maxConnectionsPerDatabase: resolved.maxConnectionsPerDatabase,
+    limitCaps: resolved.limitCaps,
     duckdbVersion: engine.version,
     logger,
   });
@@ -84,7 +85,9 @@ export async function startDuckdbService(
   const server = await startGrpcServer({
     host: resolved.host,
     port: resolved.port,
-    services: [{ definition: DuckDBServiceDefinition, implementation: createServiceImpl(ctx) }],
+    services: [
+      { definition: PreEncodedDuckDBServiceDefinition, implementation: createServiceImpl(ctx) },
+    ],
     auth: resolved.auth,
     logger,
     maxMessageBytes: resolved.maxMessageBytes,

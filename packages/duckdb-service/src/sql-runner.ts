@@ -3,6 +3,7 @@ import type {
   DuckDBPreparedStatement,
   DuckDBResult,
   DuckDBType,
+  DuckDBValue,
   StatementType,
 } from "@duckdb/node-api";
 import type { duckdb } from "@isa-cloud/proto";
@@ -166,28 +167,47 @@ export async function* readColumnar(
       return;
     }
     const take = Math.min(chunk.rowCount, remaining);
-    const columns = types.map((_, c) => chunk.getColumnValues(c));
-    yield* split(0, take);
     remaining -= take;
-
-    function* split(from: number, to: number): Generator<duckdb.ColumnarChunk> {
-      const encoded = columns.map((values, c) => encodeColumn(values, types[c]!, from, to));
-      const bytes = encoded.reduce((n, e) => n + e.bytes, 16);
-      if (bytes > opts.batchBytes && to - from > 1) {
-        const middle = from + Math.floor((to - from) / 2);
-        yield* split(from, middle);
-        yield* split(middle, to);
-        return;
-      }
-      if (bytes > opts.maxMessageBytes) throw rowTooLarge(opts.maxMessageBytes);
-      yield {
-        columns: [],
-        columnTypes: [],
-        rowCount: to - from,
-        vectors: encoded.map((e) => e.vector),
-        isLast: false,
-        executionTimeMs: 0,
-      };
-    }
+    // Encoded before the first yield, so that the chunk's JS values are garbage while the
+    // message waits to be sent: alive across a yield, they outlived scavenges and were
+    // promoted to the old generation.
+    const messages: duckdb.ColumnarChunk[] = [];
+    encodeChunk(
+      types.map((_, c) => chunk.getColumnValues(c)),
+      types,
+      0,
+      take,
+      opts,
+      messages,
+    );
+    yield* messages;
   }
+}
+
+/** Rows `from` to `to` of a chunk's columns as messages, halved until each fits. */
+function encodeChunk(
+  columns: readonly (readonly DuckDBValue[])[],
+  types: readonly DuckDBType[],
+  from: number,
+  to: number,
+  opts: { batchBytes: number; maxMessageBytes: number },
+  out: duckdb.ColumnarChunk[],
+): void {
+  const encoded = columns.map((values, c) => encodeColumn(values, types[c]!, from, to));
+  const bytes = encoded.reduce((n, e) => n + e.bytes, 16);
+  if (bytes > opts.batchBytes && to - from > 1) {
+    const middle = from + Math.floor((to - from) / 2);
+    encodeChunk(columns, types, from, middle, opts, out);
+    encodeChunk(columns, types, middle, to, opts, out);
+    return;
+  }
+  if (bytes > opts.maxMessageBytes) throw rowTooLarge(opts.maxMessageBytes);
+  out.push({
+    columns: [],
+    columnTypes: [],
+    rowCount: to - from,
+    vectors: encoded.map((e) => e.vector),
+    isLast: false,
+    executionTimeMs: 0,
+  });
 }

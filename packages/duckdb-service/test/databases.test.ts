@@ -138,7 +138,7 @@ describe("databases", () => {
     const created = await carol.createDatabase({ databaseName: "sales", organizationId: "acme" });
     expect(created.databaseInfo).toMatchObject({ databaseId: "org/sales", organizationId: "acme" });
     await carol.executeStatement({
-      databaseId: "sales",
+      databaseId: "org/sales",
       statement: "CREATE TABLE t AS SELECT 1 AS x",
     });
     expect(
@@ -160,6 +160,56 @@ describe("databases", () => {
     ).rejects.toMatchObject({
       code: Status.PERMISSION_DENIED,
     });
+  });
+
+  it("never resolves a bare database_id to the organization's database of that name", async () => {
+    const bob = await stack.client("bob", "globex");
+    const mallory = await stack.client("mallory", "globex");
+    // Another member pre-creates the org database bob would call his own.
+    await mallory.createDatabase({ databaseName: "user-bob-analytics", organizationId: "globex" });
+    await mallory.executeStatement({
+      databaseId: "org/user-bob-analytics",
+      statement: "CREATE TABLE bait AS SELECT 'org' AS v",
+    });
+    for (const call of [
+      () => bob.executeQuery({ databaseId: "user-bob-analytics", query: "SELECT 1" }),
+      () =>
+        bob.executeStatement({
+          databaseId: "user-bob-analytics",
+          statement: "CREATE TABLE t (x INT)",
+        }),
+      () => bob.getDatabaseInfo({ databaseId: "user-bob-analytics" }),
+      () => bob.deleteDatabase({ databaseId: "user-bob-analytics" }),
+    ]) {
+      await expect(call()).rejects.toMatchObject({ code: Status.NOT_FOUND });
+    }
+    expect(
+      rowsOf(
+        await bob.executeQuery({
+          databaseId: "org/user-bob-analytics",
+          query: "SELECT v FROM bait",
+        }),
+      ),
+    ).toEqual([["org"]]);
+    // Bob's own database of that name is his alone; the org's stays untouched.
+    await bob.createDatabase({ databaseName: "user-bob-analytics" });
+    await bob.executeStatement({
+      databaseId: "user-bob-analytics",
+      statement: "CREATE TABLE mine AS SELECT 'bob' AS v",
+    });
+    expect(
+      rowsOf(
+        await bob.executeQuery({ databaseId: "user-bob-analytics", query: "SELECT v FROM mine" }),
+      ),
+    ).toEqual([["bob"]]);
+    expect(
+      rowsOf(
+        await mallory.executeQuery({
+          databaseId: "org/user-bob-analytics",
+          query: "SELECT table_name FROM information_schema.tables",
+        }),
+      ),
+    ).toEqual([["bait"]]);
   });
 
   it("reports size, table count and last access", async () => {
