@@ -24,7 +24,6 @@ try {
   process.stderr.write(`isa-api: could not start: ${(err as Error).message}\n`);
   process.exit(1);
 }
-logger.info({ url: api.url, port: api.port }, "isa-api ready");
 
 const stop = async (signal: NodeJS.Signals) => {
   // A second signal while draining means "now".
@@ -37,3 +36,5 @@ const stop = async (signal: NodeJS.Signals) => {
 };
 process.once("SIGINT", stop);
 process.once("SIGTERM", stop);
+// Only now: whoever waits for this line may signal at once, and the handlers must be there.
+logger.info({ url: api.url, port: api.port }, "isa-api ready");

@@ -20,7 +20,9 @@ function spawnApi(cwd: string, env: Record<string, string> = {}) {
       output += chunk.toString();
     });
   }
-  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+  const exited = new Promise<number | string | null>((resolve) =>
+    child.once("exit", (code, signal) => resolve(code ?? signal)),
+  );
   return {
     child,
     exited,

@@ -12,7 +12,9 @@ export async function runFromEnv(): Promise<void> {
     logger.fatal((err as Error).message);
     process.exit(2);
   }
-  const service = await startDuckdbService({ ...config, logger }).catch((err: Error) => {
+  // Handlers go in before the service starts: whoever waits for its "listening" line may
+  // signal at once, and a signal during start-up must still stop it cleanly.
+  const started = startDuckdbService({ ...config, logger }).catch((err: Error) => {
     logger.fatal({ err }, "analytics service failed to start");
     process.exit(1);
   });
@@ -21,14 +23,17 @@ export async function runFromEnv(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "stopping: finishing calls, then checkpointing every open database");
-    service.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, "shutdown failed");
-        process.exit(1);
-      },
-    );
+    started
+      .then((service) => service.close())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, "shutdown failed");
+          process.exit(1);
+        },
+      );
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
+  await started;
 }

@@ -10,19 +10,23 @@ try {
   process.exit(2);
 }
 
-const service = await startMinioService(config);
-
+// Handlers go in before the service starts: whoever waits for its "listening" line may
+// signal at once, and a signal during start-up must still stop it cleanly.
+const started = startMinioService(config);
 let stopping = false;
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;
-    service.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        console.error(err);
-        process.exit(1);
-      },
-    );
+    started
+      .then((service) => service.close())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          console.error(err);
+          process.exit(1);
+        },
+      );
   });
 }
+await started;
