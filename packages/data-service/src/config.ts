@@ -1,5 +1,11 @@
-import { formatHostPort } from "@isa-cloud/rpc";
-import { ConfigError, readHost, readInteger, readPort, readString } from "./env.js";
+import {
+  ConfigError,
+  formatHostPort,
+  readHost,
+  readInteger,
+  readPort,
+  readString,
+} from "@isa-cloud/rpc";
 import { DEFAULT_USER_BUCKET } from "./names.js";
 
 type Env = Record<string, string | undefined>;

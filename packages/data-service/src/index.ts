@@ -1,3 +1,13 @@
+// Moved to @isa-cloud/rpc; re-exported so the API and CLI keep importing them from here.
+export {
+  ConfigError,
+  readBoolean,
+  readChoice,
+  readHost,
+  readInteger,
+  readPort,
+  readString,
+} from "@isa-cloud/rpc";
 export type { DataServiceConfig } from "./config.js";
 export { dataServiceConfigFromEnv } from "./config.js";
 export type {
@@ -13,15 +23,6 @@ export type {
 } from "./data-service.js";
 export { DataService } from "./data-service.js";
 export { parseDateRange, parseIsoDate } from "./dates.js";
-export {
-  ConfigError,
-  readBoolean,
-  readChoice,
-  readHost,
-  readInteger,
-  readPort,
-  readString,
-} from "./env.js";
 export { getDataService, getStorageService, resetServices } from "./factories.js";
 export type { ImportFormat } from "./formats.js";
 export { contentTypeFor, IMPORT_FORMATS, resolveImportFormat } from "./formats.js";

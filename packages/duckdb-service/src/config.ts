@@ -5,6 +5,7 @@ import {
   authConfigFromEnv,
   DEFAULT_MAX_MESSAGE_BYTES,
   formatHostPort,
+  readInteger,
   signToken,
 } from "@isa-cloud/rpc";
 import type { Logger } from "pino";
@@ -181,66 +182,48 @@ export function duckdbConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Duckd
   const dataDir = env.ISA_DATA_DIR?.trim() || "./data";
   return {
     host: env.DUCKDB_GRPC_HOST?.trim() || "127.0.0.1",
-    port: integer(env, "DUCKDB_GRPC_PORT", 50052, 0, 65535),
+    port: readInteger(env, "DUCKDB_GRPC_PORT", 50052, { min: 0, max: 65535 }),
     cacheDir: resolve(dataDir, "duckdb"),
     storage: {
       address: formatHostPort(
         env.MINIO_GRPC_HOST?.trim() || "localhost",
-        integer(env, "MINIO_GRPC_PORT", 50051, 1, 65535),
+        readInteger(env, "MINIO_GRPC_PORT", 50051, { min: 1, max: 65535 }),
       ),
       systemToken,
       bucket: env.DUCKDB_BUCKET?.trim() || "duckdb-databases",
     },
     auth,
-    maxOpenDatabases: integer(env, "DUCKDB_MAX_OPEN_DATABASES", 64, 1, 100_000),
+    maxOpenDatabases: readInteger(env, "DUCKDB_MAX_OPEN_DATABASES", 64, { min: 1, max: 100_000 }),
     totalMemoryBytes: totalMemory(env),
-    totalThreads: integer(env, "DUCKDB_TOTAL_THREADS", defaultTotalThreads(), 1, 65_536),
-    checkpointIntervalMs: integer(env, "DUCKDB_CHECKPOINT_INTERVAL_SECONDS", 60, 1, 86_400) * 1000,
-    maxConnectionsPerDatabase: integer(env, "DUCKDB_MAX_CONNECTIONS", 8, 1, 1024),
+    totalThreads: readInteger(env, "DUCKDB_TOTAL_THREADS", defaultTotalThreads(), {
+      min: 1,
+      max: 65_536,
+    }),
+    checkpointIntervalMs:
+      readInteger(env, "DUCKDB_CHECKPOINT_INTERVAL_SECONDS", 60, { min: 1, max: 86_400 }) * 1000,
+    maxConnectionsPerDatabase: readInteger(env, "DUCKDB_MAX_CONNECTIONS", 8, { min: 1, max: 1024 }),
     defaultLimits: {
       memoryLimit: memory(env, "DUCKDB_MEMORY_LIMIT", DEFAULT_LIMITS.memoryLimit),
-      threads: integer(env, "DUCKDB_THREADS", DEFAULT_LIMITS.threads, 1, 1024),
+      threads: readInteger(env, "DUCKDB_THREADS", DEFAULT_LIMITS.threads, { min: 1, max: 1024 }),
     },
     limitCaps: {
       maxMemoryBytes: parseMemorySize(memory(env, "DUCKDB_MAX_MEMORY_LIMIT", "4GB")) ?? 0,
-      maxThreads: integer(env, "DUCKDB_MAX_THREADS", 4, 1, 1024),
+      maxThreads: readInteger(env, "DUCKDB_MAX_THREADS", 4, { min: 1, max: 1024 }),
     },
-    queryTimeoutMs: integer(env, "DUCKDB_QUERY_TIMEOUT_SECONDS", 300, 1, 86_400) * 1000,
-    maxQueryTimeoutMs: integer(env, "DUCKDB_MAX_QUERY_TIMEOUT_SECONDS", 3600, 1, 86_400) * 1000,
-    maxMessageBytes: integer(
-      env,
-      "ISA_MAX_MESSAGE_BYTES",
-      DEFAULT_MAX_MESSAGE_BYTES,
-      65_536,
-      MAX_MESSAGE_BYTES_CAP,
-    ),
-    maxImportBytes: integer(
-      env,
-      "DUCKDB_MAX_IMPORT_BYTES",
-      10 * 1024 ** 3,
-      1,
-      Number.MAX_SAFE_INTEGER,
-    ),
+    queryTimeoutMs:
+      readInteger(env, "DUCKDB_QUERY_TIMEOUT_SECONDS", 300, { min: 1, max: 86_400 }) * 1000,
+    maxQueryTimeoutMs:
+      readInteger(env, "DUCKDB_MAX_QUERY_TIMEOUT_SECONDS", 3600, { min: 1, max: 86_400 }) * 1000,
+    maxMessageBytes: readInteger(env, "ISA_MAX_MESSAGE_BYTES", DEFAULT_MAX_MESSAGE_BYTES, {
+      min: 65_536,
+      max: MAX_MESSAGE_BYTES_CAP,
+    }),
+    maxImportBytes: readInteger(env, "DUCKDB_MAX_IMPORT_BYTES", 10 * 1024 ** 3, {
+      min: 1,
+      max: Number.MAX_SAFE_INTEGER,
+    }),
     ...(env.LOG_LEVEL?.trim() ? { logLevel: env.LOG_LEVEL.trim() } : {}),
   };
-}
-
-function integer(
-  env: NodeJS.ProcessEnv,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < min || value > max) {
-    throw new Error(
-      `${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`,
-    );
-  }
-  return value;
 }
 
 function memory(env: NodeJS.ProcessEnv, name: string, fallback: string): string {

@@ -1,6 +1,6 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
-import { rechunk } from "./rechunk.js";
+import { rechunk } from "@isa-cloud/rpc";
 
 /** Everything putObject accepts as the object's content. */
 export type ObjectBody =

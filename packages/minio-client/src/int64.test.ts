@@ -1,18 +1,7 @@
 import { InvalidArgumentError } from "@isa-cloud/rpc";
 import { Status } from "nice-grpc-common";
 import { describe, expect, it } from "vitest";
-import { toInt64, toSafeNumber } from "./int64.js";
-
-describe("toSafeNumber", () => {
-  it("converts int64 values a number holds exactly", () => {
-    expect(toSafeNumber(0n, "size")).toBe(0);
-    expect(toSafeNumber(BigInt(Number.MAX_SAFE_INTEGER), "size")).toBe(Number.MAX_SAFE_INTEGER);
-  });
-
-  it("throws, naming the field, for a value a number cannot hold exactly", () => {
-    expect(() => toSafeNumber(2n ** 53n, "size")).toThrow(/size/);
-  });
-});
+import { toInt64 } from "./int64.js";
 
 describe("toInt64", () => {
   it("converts non-negative integers", () => {

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import type { AuthConfig } from "@isa-cloud/rpc";
-import { authConfigFromEnv, DEFAULT_MAX_MESSAGE_BYTES } from "@isa-cloud/rpc";
+import { authConfigFromEnv, DEFAULT_MAX_MESSAGE_BYTES, readString } from "@isa-cloud/rpc";
 import { derivePresignSecret } from "./presign.js";
 import { validateBucketName } from "./validation.js";
 
@@ -52,10 +52,10 @@ export interface MinioServiceConfig {
  */
 export function minioConfigFromEnv(env: NodeJS.ProcessEnv = process.env): MinioServiceConfig {
   const auth = authConfigFromEnv(env);
-  const host = text(env, "MINIO_GRPC_HOST") ?? "127.0.0.1";
+  const host = readString(env, "MINIO_GRPC_HOST") ?? "127.0.0.1";
   const port = portOf(env, "MINIO_GRPC_PORT", 50051);
   const httpPort = portOf(env, "MINIO_HTTP_PORT", 50080);
-  const publicUrl = text(env, "MINIO_PUBLIC_URL");
+  const publicUrl = readString(env, "MINIO_PUBLIC_URL");
   if (publicUrl !== undefined) {
     let url: URL | undefined;
     try {
@@ -69,12 +69,12 @@ export function minioConfigFromEnv(env: NodeJS.ProcessEnv = process.env): MinioS
       );
     }
   }
-  const kind = text(env, "MINIO_BACKEND") ?? "fs";
+  const kind = readString(env, "MINIO_BACKEND") ?? "fs";
   let backend: MinioBackendConfig;
   if (kind === "fs") {
-    backend = { kind: "fs", root: resolve(text(env, "ISA_DATA_DIR") ?? "./data", "objects") };
+    backend = { kind: "fs", root: resolve(readString(env, "ISA_DATA_DIR") ?? "./data", "objects") };
   } else if (kind === "s3") {
-    const endpoint = text(env, "MINIO_S3_ENDPOINT") ?? "";
+    const endpoint = readString(env, "MINIO_S3_ENDPOINT") ?? "";
     if (endpoint) {
       try {
         new URL(endpoint);
@@ -84,7 +84,7 @@ export function minioConfigFromEnv(env: NodeJS.ProcessEnv = process.env): MinioS
         );
       }
     }
-    const bucket = text(env, "MINIO_S3_BUCKET") ?? "isa-cloud";
+    const bucket = readString(env, "MINIO_S3_BUCKET") ?? "isa-cloud";
     try {
       validateBucketName(bucket);
     } catch (err) {
@@ -93,7 +93,7 @@ export function minioConfigFromEnv(env: NodeJS.ProcessEnv = process.env): MinioS
     backend = {
       kind: "s3",
       endpoint,
-      region: text(env, "MINIO_S3_REGION") ?? "us-east-1",
+      region: readString(env, "MINIO_S3_REGION") ?? "us-east-1",
       accessKeyId: required(env, "MINIO_S3_ACCESS_KEY", "the S3 access key id"),
       secretAccessKey: required(env, "MINIO_S3_SECRET_KEY", "the S3 secret key"),
       forcePathStyle: flag(env, "MINIO_S3_FORCE_PATH_STYLE", endpoint !== ""),
@@ -102,8 +102,8 @@ export function minioConfigFromEnv(env: NodeJS.ProcessEnv = process.env): MinioS
   } else {
     throw new Error(`MINIO_BACKEND must be "fs" or "s3", got ${JSON.stringify(kind)}`);
   }
-  const jwtSecret = text(env, "ISA_JWT_SECRET");
-  let presignSecret = text(env, "MINIO_PRESIGN_SECRET");
+  const jwtSecret = readString(env, "ISA_JWT_SECRET");
+  let presignSecret = readString(env, "MINIO_PRESIGN_SECRET");
   if (presignSecret !== undefined && presignSecret === jwtSecret) {
     throw new Error(
       "MINIO_PRESIGN_SECRET must differ from ISA_JWT_SECRET: unset it to derive a separate key from ISA_JWT_SECRET",
@@ -127,25 +127,20 @@ export function minioConfigFromEnv(env: NodeJS.ProcessEnv = process.env): MinioS
     maxMessageBytes,
   };
   if (publicUrl !== undefined) config.publicUrl = publicUrl;
-  const logLevel = text(env, "LOG_LEVEL");
+  const logLevel = readString(env, "LOG_LEVEL");
   if (logLevel !== undefined) config.logLevel = logLevel;
   return config;
 }
 
-function text(env: NodeJS.ProcessEnv, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value ? value : undefined;
-}
-
 function required(env: NodeJS.ProcessEnv, name: string, what: string): string {
-  const value = text(env, name);
+  const value = readString(env, name);
   if (value === undefined)
     throw new Error(`${name} is required with MINIO_BACKEND=s3: set it to ${what}`);
   return value;
 }
 
 function portOf(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const value = text(env, name);
+  const value = readString(env, name);
   if (value === undefined) return fallback;
   const port = Number(value);
   if (!/^\d+$/.test(value) || port > 65535) {
@@ -157,7 +152,7 @@ function portOf(env: NodeJS.ProcessEnv, name: string, fallback: number): number 
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
-  const value = text(env, name);
+  const value = readString(env, name);
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < min || !Number.isSafeInteger(n)) {
@@ -169,7 +164,7 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
 }
 
 function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
-  const value = text(env, name);
+  const value = readString(env, name);
   if (value === undefined) return fallback;
   if (value === "true") return true;
   if (value === "false") return false;

@@ -1,6 +1,7 @@
 import { ServerError, Status } from "nice-grpc";
 import { describe, expect, it } from "vitest";
 import {
+  nonNegativeField,
   parseBucketRef,
   presignSeconds,
   resolveRange,
@@ -20,6 +21,20 @@ function statusOf(fn: () => unknown): Status | "ok" {
 }
 
 describe("validation", () => {
+  it("takes non-negative int64 fields as numbers and answers INVALID_ARGUMENT otherwise", () => {
+    expect(nonNegativeField(0n, "offset")).toBe(0);
+    expect(nonNegativeField(BigInt(Number.MAX_SAFE_INTEGER), "length")).toBe(
+      Number.MAX_SAFE_INTEGER,
+    );
+    expect(() => nonNegativeField(-1n, "offset")).toThrow(
+      new ServerError(Status.INVALID_ARGUMENT, "offset is -1; it cannot be negative"),
+    );
+    expect(() => nonNegativeField(2n ** 53n, "length")).toThrow(
+      new ServerError(Status.INVALID_ARGUMENT, "length is 9007199254740992; too large"),
+    );
+    expect(statusOf(() => nonNegativeField(2n ** 53n, "length"))).toBe(Status.INVALID_ARGUMENT);
+  });
+
   it("accepts S3 bucket names and refuses the rest", () => {
     for (const name of ["abc", "my-bucket.v2", "a".repeat(63), "0start"]) {
       expect(statusOf(() => validateBucketName(name))).toBe("ok");

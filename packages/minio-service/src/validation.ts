@@ -1,3 +1,4 @@
+import { toSafeNumber } from "@isa-cloud/rpc";
 import { ServerError, Status } from "nice-grpc";
 import type { Tenant } from "./tenant.js";
 
@@ -140,12 +141,17 @@ export function validateTags(tags: Record<string, string>): void {
   }
 }
 
-/** A non-negative int64 field as a safe JS number. */
-export function toSafeNumber(value: bigint, field: string): number {
-  if (value < 0n) throw invalidArgument(`${field} is ${value}; it cannot be negative`);
-  if (value > BigInt(Number.MAX_SAFE_INTEGER))
-    throw invalidArgument(`${field} is ${value}; too large`);
-  return Number(value);
+/** A non-negative int64 request field as a safe JS number; INVALID_ARGUMENT otherwise. */
+export function nonNegativeField(value: bigint, field: string): number {
+  return toSafeNumber(value, field, {
+    nonNegative: true,
+    error: (reason) =>
+      invalidArgument(
+        reason === "negative"
+          ? `${field} is ${value}; it cannot be negative`
+          : `${field} is ${value}; too large`,
+      ),
+  });
 }
 
 export interface ByteRange {

@@ -12,6 +12,16 @@ export type {
   PooledChannelStats,
 } from "./channel-pool.js";
 export { createChannelPool, defaultPoolChannelOptions } from "./channel-pool.js";
+// Configuration from the environment.
+export {
+  ConfigError,
+  readBoolean,
+  readChoice,
+  readHost,
+  readInteger,
+  readPort,
+  readString,
+} from "./env.js";
 export { errorClientMiddleware } from "./error-client-middleware.js";
 export {
   createErrorServerMiddleware,
@@ -45,10 +55,13 @@ export type { ClientOptions, IsaClient, RetrySettings } from "./isa-client.js";
 export { createIsaClient } from "./isa-client.js";
 export type { LoggerOptions } from "./logger.js";
 export { createLogger } from "./logger.js";
+export { rechunk } from "./rechunk.js";
 export type { SignTokenOptions } from "./sign-token.js";
 export { signToken } from "./sign-token.js";
 export { assertOrgMember, resolveUserId } from "./tenancy.js";
 export type { TerminatorContext } from "./terminator-middleware.js";
+export type { ToSafeNumberOptions, UnsafeNumberReason } from "./to-safe-number.js";
+export { toSafeNumber } from "./to-safe-number.js";
 export type { TokenProvider } from "./token-client-middleware.js";
 export { tokenClientMiddleware } from "./token-client-middleware.js";
 export { createTokenVerifier } from "./token-verifier.js";

@@ -3,8 +3,8 @@ import { callerOf, resolveBucket } from "../access.js";
 import {
   invalidArgument,
   MAX_PART_BYTES,
+  nonNegativeField,
   normalizeContentType,
-  toSafeNumber,
   validateMetadata,
   validateObjectKey,
   validatePartNumber,
@@ -44,7 +44,7 @@ export function multipartHandlers({ backend }: ServiceDeps): MultipartMethods {
       const caller = callerOf(ctx.identity, header.userId);
       validateObjectKey(header.objectKey);
       validatePartNumber(header.partNumber);
-      const size = toSafeNumber(header.partSize, "part_size");
+      const size = nonNegativeField(header.partSize, "part_size");
       if (size > MAX_PART_BYTES)
         throw invalidArgument(`part_size ${size} is above S3's 5 GiB limit for a part`);
       const { loc } = await resolveBucket(backend, caller, header.bucketName, "write");

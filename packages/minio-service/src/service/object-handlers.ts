@@ -1,5 +1,5 @@
 import type { minio } from "@isa-cloud/proto";
-import { allocBytesField } from "@isa-cloud/rpc";
+import { allocBytesField, rechunk } from "@isa-cloud/rpc";
 import { ServerError, Status } from "nice-grpc";
 import { callerOf, resolveBucket } from "../access.js";
 import type { ListEntry, ReadChunking } from "../backend/backend.js";
@@ -9,15 +9,14 @@ import {
   MAX_DELETE_KEYS,
   MAX_KEY_BYTES,
   MAX_LIST_KEYS,
+  nonNegativeField,
   normalizeContentType,
-  toSafeNumber,
   validateMetadata,
   validateObjectKey,
 } from "../validation.js";
 import { listedInfo, objectInfo } from "./convert.js";
 import type { Impl, ServiceDeps } from "./deps.js";
 import { decodeListToken, encodeListToken, type ListPosition } from "./list-token.js";
-import { rechunk } from "./rechunk.js";
 import { bodyOf, readHeader } from "./request-stream.js";
 
 type ObjectMethods = Pick<
@@ -48,7 +47,7 @@ export function objectHandlers({ backend, chunkBytes }: ServiceDeps): ObjectMeth
       validateObjectKey(header.objectKey);
       const contentType = normalizeContentType(header.contentType);
       validateMetadata(header.metadata);
-      const length = toSafeNumber(header.contentLength, "content_length");
+      const length = nonNegativeField(header.contentLength, "content_length");
       const { loc } = await resolveBucket(backend, caller, header.bucketName, "write");
       const expected = length > 0 ? length : undefined;
       const stored = await backend.putObject(
@@ -75,8 +74,8 @@ export function objectHandlers({ backend, chunkBytes }: ServiceDeps): ObjectMeth
       const caller = callerOf(ctx.identity, req.userId);
       validateObjectKey(req.objectKey);
       noVersions(req.versionId);
-      const offset = toSafeNumber(req.offset, "offset");
-      const length = toSafeNumber(req.length, "length");
+      const offset = nonNegativeField(req.offset, "offset");
+      const length = nonNegativeField(req.length, "length");
       const { loc } = await resolveBucket(backend, caller, req.bucketName, "read");
       // Read into place (field 2 is chunk_data), a chunk is sent without a copy, and its
       // encoding tells how many chunks wait in grpc-js's send queue.

@@ -40,6 +40,27 @@ describe("rechunk", () => {
     for await (const chunk of rechunk(from([bytes(1), bytes(2), bytes(3), bytes(4)]), 2)) {
       seen.push(chunk);
     }
-    expect(seen).toEqual([bytes(1, 2), bytes(3, 4)]);
+    // Compared after the loop: a reused buffer would show its last contents in both.
+    expect(seen.map((c) => Uint8Array.from(c))).toEqual([bytes(1, 2), bytes(3, 4)]);
+  });
+
+  it("passes a piece already in range through as the same object", async () => {
+    const room = bytes(1, 2, 3);
+    const seen: Uint8Array[] = [];
+    for await (const chunk of rechunk(from([room, bytes(4)]), 2, 4)) seen.push(chunk);
+    expect(seen[0]).toBe(room);
+    expect(seen.slice(1).map((c) => Uint8Array.from(c))).toEqual([bytes(4)]);
+  });
+
+  it("joins pieces until at least min bytes and never yields more than max", async () => {
+    const chunks = await collect(
+      rechunk(from([bytes(1), bytes(2), bytes(3, 4, 5), bytes(6, 7, 8, 9, 10, 11)]), 3, 4),
+    );
+    expect(chunks).toEqual([bytes(1, 2, 3, 4), bytes(5, 6, 7, 8), bytes(9, 10, 11)]);
+  });
+
+  it("refuses sizes that cannot make progress", async () => {
+    await expect(collect(rechunk(from([bytes(1)]), 0))).rejects.toThrow(RangeError);
+    await expect(collect(rechunk(from([bytes(1)]), 4, 2))).rejects.toThrow(RangeError);
   });
 });
