@@ -20,6 +20,8 @@ import {
 
 const { BucketPolicyType } = minio;
 
+type BucketCalls = Array<[string, () => Promise<unknown>]>;
+
 export function storageSuite(kind: BackendKind, onReady: (h: Harness) => void = () => {}): void {
   let h: Harness;
   let alice: CallOptions;
@@ -46,6 +48,143 @@ export function storageSuite(kind: BackendKind, onReady: (h: Harness) => void = 
     recursive: false,
     ...extra,
   });
+
+  /**
+   * One call of every method that names a bucket, each naming `bucket` as `caller`.
+   * CopyObject is tried both ways, with `other` (a bucket of the caller's) on the far side.
+   */
+  const callsOnBucket = (bucket: string, caller: () => CallOptions, other: string): BucketCalls => {
+    const uploadId = "0".repeat(32);
+    const copy = (sourceBucket: string, destBucket: string) =>
+      h.client.copyObject(
+        {
+          sourceBucket,
+          sourceKey: "k",
+          destBucket,
+          destKey: "copied",
+          userId: "",
+          metadata: {},
+          metadataDirective: "",
+        },
+        caller(),
+      );
+    return [
+      [
+        "DeleteBucket",
+        () => h.client.deleteBucket({ bucketName: bucket, userId: "", force: true }, caller()),
+      ],
+      ["GetBucketInfo", () => h.client.getBucketInfo({ bucketName: bucket, userId: "" }, caller())],
+      [
+        "SetBucketPolicy",
+        () =>
+          h.client.setBucketPolicy(
+            { bucketName: bucket, userId: "", policyType: 1, customPolicy: "" },
+            caller(),
+          ),
+      ],
+      [
+        "GetBucketPolicy",
+        () => h.client.getBucketPolicy({ bucketName: bucket, userId: "" }, caller()),
+      ],
+      ["PutObject", () => putObject(h, caller(), bucket, "k", "x")],
+      ["GetObject", () => getObject(h, caller(), { bucketName: bucket, objectKey: "k" })],
+      [
+        "DeleteObject",
+        () =>
+          h.client.deleteObject(
+            { bucketName: bucket, objectKey: "k", userId: "", versionId: "" },
+            caller(),
+          ),
+      ],
+      [
+        "DeleteObjects",
+        () =>
+          h.client.deleteObjects(
+            { bucketName: bucket, userId: "", objectKeys: ["k"], quiet: false },
+            caller(),
+          ),
+      ],
+      ["ListObjects", () => h.client.listObjects(listRequest(bucket), caller())],
+      ["CopyObject (source)", () => copy(bucket, other)],
+      ["CopyObject (destination)", () => copy(other, bucket)],
+      [
+        "StatObject",
+        () =>
+          h.client.statObject(
+            { bucketName: bucket, objectKey: "k", userId: "", versionId: "" },
+            caller(),
+          ),
+      ],
+      [
+        "GetPresignedURL",
+        () =>
+          h.client.getPresignedURL(
+            { bucketName: bucket, objectKey: "k", userId: "", expirySeconds: 0, requestParams: {} },
+            caller(),
+          ),
+      ],
+      [
+        "GetPresignedPutURL",
+        () =>
+          h.client.getPresignedPutURL(
+            { bucketName: bucket, objectKey: "k", userId: "", expirySeconds: 0, contentType: "" },
+            caller(),
+          ),
+      ],
+      [
+        "InitiateMultipartUpload",
+        () =>
+          h.client.initiateMultipartUpload(
+            { bucketName: bucket, objectKey: "k", userId: "", contentType: "", metadata: {} },
+            caller(),
+          ),
+      ],
+      [
+        "UploadPart",
+        () =>
+          h.client.uploadPart(
+            (async function* () {
+              yield {
+                payload: {
+                  $case: "metadata" as const,
+                  value: {
+                    bucketName: bucket,
+                    objectKey: "k",
+                    userId: "",
+                    uploadId,
+                    partNumber: 1,
+                    partSize: 0n,
+                  },
+                },
+              };
+            })(),
+            caller(),
+          ),
+      ],
+      [
+        "CompleteMultipartUpload",
+        () =>
+          h.client.completeMultipartUpload(
+            {
+              bucketName: bucket,
+              objectKey: "k",
+              userId: "",
+              uploadId,
+              parts: [{ partNumber: 1, etag: "x" }],
+            },
+            caller(),
+          ),
+      ],
+      [
+        "AbortMultipartUpload",
+        () =>
+          h.client.abortMultipartUpload(
+            { bucketName: bucket, objectKey: "k", userId: "", uploadId },
+            caller(),
+          ),
+      ],
+    ];
+  };
 
   describe("buckets", () => {
     it("creates a bucket and lists it with its owner, region and tags", async () => {
@@ -491,146 +630,7 @@ export function storageSuite(kind: BackendKind, onReady: (h: Harness) => void = 
       await createBucket(h, bob, "bob-source");
       await putObject(h, bob, "bob-source", "k", "bob's");
     });
-    const calls: Array<[string, () => Promise<unknown>]> = [
-      [
-        "DeleteBucket",
-        () => h.client.deleteBucket({ bucketName: ref, userId: "", force: true }, bob),
-      ],
-      ["GetBucketInfo", () => h.client.getBucketInfo({ bucketName: ref, userId: "" }, bob)],
-      [
-        "SetBucketPolicy",
-        () =>
-          h.client.setBucketPolicy(
-            { bucketName: ref, userId: "", policyType: 1, customPolicy: "" },
-            bob,
-          ),
-      ],
-      ["GetBucketPolicy", () => h.client.getBucketPolicy({ bucketName: ref, userId: "" }, bob)],
-      ["PutObject", () => putObject(h, bob, ref, "k", "bob")],
-      ["GetObject", () => getObject(h, bob, { bucketName: ref, objectKey: "k" })],
-      [
-        "DeleteObject",
-        () =>
-          h.client.deleteObject(
-            { bucketName: ref, objectKey: "k", userId: "", versionId: "" },
-            bob,
-          ),
-      ],
-      [
-        "DeleteObjects",
-        () =>
-          h.client.deleteObjects(
-            { bucketName: ref, userId: "", objectKeys: ["k"], quiet: false },
-            bob,
-          ),
-      ],
-      ["ListObjects", () => h.client.listObjects(listRequest(ref), bob)],
-      [
-        "CopyObject (source)",
-        () =>
-          h.client.copyObject(
-            {
-              sourceBucket: ref,
-              sourceKey: "k",
-              destBucket: "reports",
-              destKey: "stolen",
-              userId: "",
-              metadata: {},
-              metadataDirective: "",
-            },
-            bob,
-          ),
-      ],
-      [
-        "CopyObject (destination)",
-        () =>
-          h.client.copyObject(
-            {
-              sourceBucket: "bob-source",
-              sourceKey: "k",
-              destBucket: ref,
-              destKey: "planted",
-              userId: "",
-              metadata: {},
-              metadataDirective: "",
-            },
-            bob,
-          ),
-      ],
-      [
-        "StatObject",
-        () =>
-          h.client.statObject({ bucketName: ref, objectKey: "k", userId: "", versionId: "" }, bob),
-      ],
-      [
-        "GetPresignedURL",
-        () =>
-          h.client.getPresignedURL(
-            { bucketName: ref, objectKey: "k", userId: "", expirySeconds: 0, requestParams: {} },
-            bob,
-          ),
-      ],
-      [
-        "GetPresignedPutURL",
-        () =>
-          h.client.getPresignedPutURL(
-            { bucketName: ref, objectKey: "k", userId: "", expirySeconds: 0, contentType: "" },
-            bob,
-          ),
-      ],
-      [
-        "InitiateMultipartUpload",
-        () =>
-          h.client.initiateMultipartUpload(
-            { bucketName: ref, objectKey: "k", userId: "", contentType: "", metadata: {} },
-            bob,
-          ),
-      ],
-      [
-        "UploadPart",
-        () =>
-          h.client.uploadPart(
-            (async function* () {
-              yield {
-                payload: {
-                  $case: "metadata" as const,
-                  value: {
-                    bucketName: ref,
-                    objectKey: "k",
-                    userId: "",
-                    uploadId: "0".repeat(32),
-                    partNumber: 1,
-                    partSize: 0n,
-                  },
-                },
-              };
-            })(),
-            bob,
-          ),
-      ],
-      [
-        "CompleteMultipartUpload",
-        () =>
-          h.client.completeMultipartUpload(
-            {
-              bucketName: ref,
-              objectKey: "k",
-              userId: "",
-              uploadId: "0".repeat(32),
-              parts: [{ partNumber: 1, etag: "x" }],
-            },
-            bob,
-          ),
-      ],
-      [
-        "AbortMultipartUpload",
-        () =>
-          h.client.abortMultipartUpload(
-            { bucketName: ref, objectKey: "k", userId: "", uploadId: "0".repeat(32) },
-            bob,
-          ),
-      ],
-    ];
+    const calls = callsOnBucket(ref, () => bob, "bob-source");
     it.each(calls)("is PERMISSION_DENIED for %s", async (_name, call) => {
       await expectStatus(call, Status.PERMISSION_DENIED);
     });
@@ -645,134 +645,9 @@ export function storageSuite(kind: BackendKind, onReady: (h: Harness) => void = 
 
   describe("bad input on every method", () => {
     const bad = "Bad_Bucket";
-    const uploadId = "0".repeat(32);
-    const calls: Array<[string, () => Promise<unknown>]> = [
+    const calls: BucketCalls = [
       ["CreateBucket", () => createBucket(h, alice, bad)],
-      [
-        "DeleteBucket",
-        () => h.client.deleteBucket({ bucketName: bad, userId: "", force: false }, alice),
-      ],
-      ["GetBucketInfo", () => h.client.getBucketInfo({ bucketName: bad, userId: "" }, alice)],
-      [
-        "SetBucketPolicy",
-        () =>
-          h.client.setBucketPolicy(
-            { bucketName: bad, userId: "", policyType: 1, customPolicy: "" },
-            alice,
-          ),
-      ],
-      ["GetBucketPolicy", () => h.client.getBucketPolicy({ bucketName: bad, userId: "" }, alice)],
-      ["PutObject", () => putObject(h, alice, bad, "k", "x")],
-      ["GetObject", () => getObject(h, alice, { bucketName: bad, objectKey: "k" })],
-      [
-        "DeleteObject",
-        () =>
-          h.client.deleteObject(
-            { bucketName: bad, objectKey: "k", userId: "", versionId: "" },
-            alice,
-          ),
-      ],
-      [
-        "DeleteObjects",
-        () =>
-          h.client.deleteObjects(
-            { bucketName: bad, userId: "", objectKeys: ["k"], quiet: false },
-            alice,
-          ),
-      ],
-      ["ListObjects", () => h.client.listObjects(listRequest(bad), alice)],
-      [
-        "CopyObject",
-        () =>
-          h.client.copyObject(
-            {
-              sourceBucket: bad,
-              sourceKey: "k",
-              destBucket: bad,
-              destKey: "j",
-              userId: "",
-              metadata: {},
-              metadataDirective: "",
-            },
-            alice,
-          ),
-      ],
-      [
-        "StatObject",
-        () =>
-          h.client.statObject(
-            { bucketName: bad, objectKey: "k", userId: "", versionId: "" },
-            alice,
-          ),
-      ],
-      [
-        "GetPresignedURL",
-        () =>
-          h.client.getPresignedURL(
-            { bucketName: bad, objectKey: "k", userId: "", expirySeconds: 0, requestParams: {} },
-            alice,
-          ),
-      ],
-      [
-        "GetPresignedPutURL",
-        () =>
-          h.client.getPresignedPutURL(
-            { bucketName: bad, objectKey: "k", userId: "", expirySeconds: 0, contentType: "" },
-            alice,
-          ),
-      ],
-      [
-        "InitiateMultipartUpload",
-        () =>
-          h.client.initiateMultipartUpload(
-            { bucketName: bad, objectKey: "k", userId: "", contentType: "", metadata: {} },
-            alice,
-          ),
-      ],
-      [
-        "UploadPart",
-        () =>
-          h.client.uploadPart(
-            (async function* () {
-              yield {
-                payload: {
-                  $case: "metadata" as const,
-                  value: {
-                    bucketName: bad,
-                    objectKey: "k",
-                    userId: "",
-                    uploadId,
-                    partNumber: 1,
-                    partSize: 0n,
-                  },
-                },
-              };
-            })(),
-            alice,
-          ),
-      ],
-      [
-        "CompleteMultipartUpload",
-        () =>
-          h.client.completeMultipartUpload(
-            {
-              bucketName: bad,
-              objectKey: "k",
-              userId: "",
-              uploadId,
-              parts: [{ partNumber: 1, etag: "x" }],
-            },
-            alice,
-          ),
-      ],
-      [
-        "AbortMultipartUpload",
-        () =>
-          h.client.abortMultipartUpload(
-            { bucketName: bad, objectKey: "k", userId: "", uploadId },
-            alice,
-          ),
-      ],
+      ...callsOnBucket(bad, () => alice, bad),
     ];
     it.each(calls)(
       "%s rejects an invalid bucket name with INVALID_ARGUMENT",
