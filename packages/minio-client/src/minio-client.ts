@@ -5,7 +5,8 @@ import { basename, dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { minio } from "@isa-cloud/proto";
-import { createIsaClient, NotFoundError, toSafeNumber } from "@isa-cloud/rpc";
+import { createIsaClient } from "@isa-cloud/rpc/client";
+import { NotFoundError, toSafeNumber } from "@isa-cloud/rpc/wire";
 import { type BodySource, bodySource, type ObjectBody, withProgress } from "./body-source.js";
 import { fromBucketPolicy, toBucketInfo, toDate, toObjectInfo, toPolicyName } from "./convert.js";
 import { assertSuccess, invalidArgument } from "./errors.js";
@@ -62,21 +63,38 @@ function callOptions(opts: CallOptions | undefined): CallOptions {
 
 /**
  * Typed async client of isa.minio.MinIOService. One instance holds the channel
- * pool: create it once, share it, `close()` it at shutdown.
+ * pool: create it once, share it, `close()` it at shutdown. `withToken(token)` gives a
+ * view that acts for one caller over the same connections.
  */
 export class MinioClient {
   readonly #rpc: MinioRpc;
   readonly #chunkSize: number;
+  readonly #options: MinioClientOptions;
 
-  constructor(options: MinioClientOptions) {
-    this.#rpc = createIsaClient(FastMinIOServiceDefinition, {
-      ...options,
-      channelOptions: {
-        "grpc-node.flow_control_window": DEFAULT_FLOW_CONTROL_WINDOW,
-        ...options.channelOptions,
-      },
-    });
+  constructor(options: MinioClientOptions);
+  /** @internal the view `withToken` makes: another client's connections, another token. */
+  constructor(options: MinioClientOptions, bound: MinioRpc);
+  constructor(options: MinioClientOptions, bound?: MinioRpc) {
+    this.#rpc =
+      bound ??
+      createIsaClient(FastMinIOServiceDefinition, {
+        ...options,
+        channelOptions: {
+          "grpc-node.flow_control_window": DEFAULT_FLOW_CONTROL_WINDOW,
+          ...options.channelOptions,
+        },
+      });
+    this.#options = options;
     this.#chunkSize = chunkSizeFor(options.maxMessageBytes);
+  }
+
+  /**
+   * This client acting for the caller whose bearer token is `token`: every call sends it
+   * (over the `token` option). Shares this client's connections; closing it does nothing.
+   * @example const asCaller = storage.withToken(identity.token);
+   */
+  withToken(token: string): MinioClient {
+    return new MinioClient(this.#options, this.#rpc.forToken(token));
   }
 
   // ---- buckets ----
