@@ -1,6 +1,6 @@
 // Small-call throughput through createIsaClient with a pool of 1 and of 4 connections, side
 // by side in one run. The server runs in a child process so that client and server don't
-// share one event loop. Run after `pnpm build`: `pnpm --filter @isa-cloud/rpc bench`.
+// share one event loop. Run after `pnpm build`: `pnpm --filter @isa-cloud/rpc-server bench`.
 // Env: BENCH_SECONDS (per configuration, default 4), BENCH_CONCURRENCY (default 64).
 import { fork } from "node:child_process";
 import { once } from "node:events";

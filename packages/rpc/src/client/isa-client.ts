@@ -12,48 +12,114 @@ import {
   tokenClientMiddleware,
 } from "./token-client-middleware.js";
 
+/** How retries back off; see `ClientOptions.retry` for which calls are retried at all. */
 export interface RetrySettings {
-  /** Attempts in all, the first one included (`Infinity` allowed). Default 5. */
+  /**
+   * Attempts in all, the first one included; `Infinity` retries until the call's deadline.
+   * Default 5.
+   * @example retry: { maxAttempts: 3 }
+   */
   maxAttempts?: number;
-  /** Backoff before the first retry, doubled each time, with jitter (0.5x-1x). Default 200. */
+  /**
+   * Backoff before the first retry in ms, doubled before each further one (up to
+   * `maxDelayMs`); each wait is a random 0.5x-1x of that ("equal jitter"). Default 200.
+   * @example retry: { baseDelayMs: 50 }
+   */
   baseDelayMs?: number;
-  /** Cap of the backoff. Default 5 000. */
+  /**
+   * Cap of the backoff in ms, before jitter. Default 5 000.
+   * @example retry: { maxDelayMs: 1_000 }
+   */
   maxDelayMs?: number;
 }
 
+/**
+ * Options of `createIsaClient`. This JSDoc is the one reference for what each option does
+ * and its default (the package README links here instead of repeating them).
+ */
 export interface ClientOptions {
-  /** "host:port" of the service, or several (calls are spread over all of them). */
+  /**
+   * Where the service listens: "host:port" or "http://host:port" (plaintext),
+   * "https://host:port" (TLS with the default root certificates; port 443 when left out),
+   * or a list of addresses: calls are spread over all of them, and a channel in
+   * TRANSIENT_FAILURE is skipped while another one can take the call. Required. Custom
+   * credentials (a private CA, client certificates) are not an option here; see
+   * `createChannelPool`'s `credentials`.
+   * @example address: ["10.0.0.5:50051", "10.0.0.6:50051"]
+   */
   address: string | string[];
   /**
-   * Bearer token, or a function called before every attempt. A call's `token` option, or
-   * `forToken(token)`, overrides it. Default none.
+   * Bearer token, sent as `authorization: Bearer <token>`: a string, or a function asked
+   * before every attempt (so a refreshed token is used by the next attempt). It is the
+   * fallback: `authorization` metadata a call sets itself comes first, then the call's
+   * `token` option (which `forToken(token)` presets). An empty token sends no header.
+   * Default none.
+   * @example token: () => tokens.current()
    */
   token?: TokenProvider;
-  /** Channels, each its own TCP connection, per address. Default 1. */
+  /**
+   * Channels per address, each with its own TCP connection (the pool sets
+   * `grpc.use_local_subchannel_pool`, else grpc-js would share one connection between
+   * them). Helps when several server processes sit behind one address, or to keep small
+   * calls from queueing behind a large stream on one HTTP/2 connection. A whole number of
+   * at least 1. Default 1.
+   * @example poolSize: 4
+   */
   poolSize?: number;
-  /** How calls pick a channel. Default "round-robin"; "least-busy" takes the fewest in flight. */
+  /**
+   * How each call, and each retry attempt, picks a channel: "round-robin" takes them in
+   * turn, "least-busy" the one with the fewest calls in flight (helps when call durations
+   * vary a lot). Default "round-robin".
+   * @example balance: "least-busy"
+   */
   balance?: BalanceStrategy;
   /**
-   * Deadline of a unary call in ms, covering all its retries. Streams get none by default
-   * (a large transfer may take long): pass `{ deadline }` or a `signal` per call. Per call:
-   * `{ deadline: 5_000 }` or `{ deadline: new Date(...) }`; `{ deadline: undefined }` for
-   * none. Default 30 000.
+   * Deadline of every unary call in ms, covering all its attempts and backoff; past it the
+   * call fails with DeadlineExceededError. Streams get none by default (a large transfer
+   * may take long): pass `{ deadline }` or a `signal` per call. Per call, `{ deadline: 5_000 }`
+   * or `{ deadline: new Date(...) }` replaces it and `{ deadline: undefined }` drops it.
+   * Default 30 000.
+   * @example defaultDeadlineMs: 10_000
    */
   defaultDeadlineMs?: number;
   /**
-   * Retries of idempotent unary calls (`idempotency_level` NO_SIDE_EFFECTS or IDEMPOTENT in
-   * the proto) after UNAVAILABLE or CANCELLED; `false` turns them off. Streams and other
-   * calls are never retried unless a call passes `{ retry: true }`. Default `{}` (the
-   * defaults of `RetrySettings`).
+   * Retries of unary calls whose method the proto marks `idempotency_level =
+   * NO_SIDE_EFFECTS` or `IDEMPOTENT`, after UNAVAILABLE or CANCELLED only (servers cancel
+   * calls while they shut down; our own aborts are AbortErrors and never retried). UNKNOWN
+   * and INTERNAL, which nice-grpc-client-middleware-retry would retry, mean a bug on our
+   * servers, so they fail at once. Backoff: see `RetrySettings`; all attempts share the
+   * call's deadline. Streams are never retried, not even with `{ retry: true }`; another
+   * unary call is retried only when it passes `{ retry: true }`. A call may also pass
+   * `{ retry: false }` or its own `retryMaxAttempts` (counted as the library does: retries
+   * after the first attempt), `retryBaseDelayMs`, `retryMaxDelayMs`. `false` turns retries
+   * off for every call (a call's `{ retry: true }` then gets the library's own defaults).
+   * Default `{}`: the defaults of `RetrySettings`.
+   * @example retry: { maxAttempts: 3, baseDelayMs: 100 }
    */
   retry?: RetrySettings | false;
-  /** Largest message sent or received, in bytes. Default 8 MiB (the servers' limit). */
+  /**
+   * Largest message sent or received, in bytes (grpc-js's `grpc.max_send_message_length`
+   * and `grpc.max_receive_message_length`); a larger one fails the call with
+   * ResourceExhaustedError. Default 8 MiB (`DEFAULT_MAX_MESSAGE_BYTES`, the servers' limit).
+   * @example maxMessageBytes: 16 * 1024 * 1024
+   */
   maxMessageBytes?: number;
-  /** grpc-js channel options over ours (keepalive 30 s / 10 s, message sizes). */
+  /**
+   * grpc-js channel options for every channel, over ours: `grpc.keepalive_time_ms` 30 000
+   * and `grpc.keepalive_timeout_ms` 10 000 (a dead connection is found in about 40 s;
+   * pings only while calls are in flight) and the two message-size options from
+   * `maxMessageBytes` (a value given here wins). `grpc.use_local_subchannel_pool` is always
+   * 1, whatever is passed, so that each channel keeps its own connection. Default `{}`.
+   * @example channelOptions: { "grpc.keepalive_time_ms": 10_000 }
+   */
   channelOptions?: Record<string, unknown>;
 }
 
-/** The per-call options of an IsaClient: `deadline`, `retry*` and `token`. */
+/**
+ * The per-call options of an IsaClient, next to nice-grpc's `signal` and `metadata`:
+ * `deadline` (nice-grpc-client-middleware-deadline), `retry` and `retry*`
+ * (nice-grpc-client-middleware-retry) and `token`; see `ClientOptions` for their defaults.
+ */
 export type IsaCallOptions = DeadlineOptions & RetryOptions & TokenCallOptions;
 
 /**

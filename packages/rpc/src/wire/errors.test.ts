@@ -1,7 +1,7 @@
 import { AbortError } from "abort-controller-x";
 import { ClientError, Status } from "nice-grpc";
 import { describe, expect, it } from "vitest";
-import { NotFoundError, ServiceUnavailableError, IsaError, toTypedError } from "./errors.js";
+import { IsaError, NotFoundError, ServiceUnavailableError, toTypedError } from "./errors.js";
 
 describe("toTypedError", () => {
   it("returns abort errors and non-gRPC errors untouched", () => {
