@@ -1,9 +1,9 @@
-import type { Identity } from "@isa-cloud/rpc";
-import { resolveUserId } from "@isa-cloud/rpc";
+import type { Identity } from "@isa-cloud/rpc/wire";
+import { assertOrgMember, resolveUserId } from "@isa-cloud/rpc-server";
 import { ServerError, Status } from "nice-grpc";
 import type { BucketMeta, StorageBackend } from "./backend/backend.js";
 import type { BucketLocation, Tenant } from "./tenant.js";
-import { parseBucketRef } from "./validation.js";
+import { type BucketRef, parseBucketRef, validateTenantId } from "./validation.js";
 
 /** The caller of one request: its verified identity and the user it acts for. */
 export interface Caller {
@@ -26,12 +26,28 @@ export function callerOf(identity: Identity | undefined, requestedUserId: string
       "missing token: send metadata `authorization: Bearer <JWT>`",
     );
   }
-  return { identity, userId: resolveUserId(identity, requestedUserId) };
+  // Before resolveUserId, whose refusal quotes the id back.
+  validateTenantId(requestedUserId, "user_id");
+  const userId = resolveUserId(identity, requestedUserId);
+  validateTenantId(userId, "the user id of the token (sub)");
+  return { identity, userId };
 }
 
 /** Where the caller's own new buckets go (without an organization). */
-export function ownTenant(caller: Caller): Tenant {
+function ownTenant(caller: Caller): Tenant {
   return caller.identity.system ? { kind: "system" } : { kind: "user", id: caller.userId };
+}
+
+/**
+ * Where CreateBucket and ListBuckets work: the organization the request names (the caller
+ * must be a member; system tokens stay in the system namespace), else the caller's own.
+ */
+export function requestedTenant(caller: Caller, organizationId: string): Tenant {
+  // Before assertOrgMember, whose refusal quotes the id back.
+  validateTenantId(organizationId, "organization_id");
+  if (!organizationId || caller.identity.system) return ownTenant(caller);
+  assertOrgMember(caller.identity, organizationId);
+  return { kind: "org", id: organizationId };
 }
 
 /** Owners do everything: the user, the organization's members, and system tokens anywhere. */
@@ -48,14 +64,18 @@ export function owns(caller: Caller, tenant: Tenant): boolean {
  * member cannot pre-create an org bucket that a user's own name would silently land in.
  * Other tenants' buckets (the caller's organization's too) take the qualified form
  * (`u:<id>/<name>`, `o:<id>/<name>`), governed by ownership or the bucket's policy.
+ *
+ * A request that names two buckets passes both already parsed, so that both are checked
+ * before either is looked up.
  */
 export async function resolveBucket(
   backend: StorageBackend,
   caller: Caller,
-  ref: string,
+  reference: string | BucketRef,
   access: Access,
 ): Promise<ResolvedBucket> {
-  const parsed = parseBucketRef(ref);
+  const parsed = typeof reference === "string" ? parseBucketRef(reference) : reference;
+  const ref = parsed.text;
   if (parsed.kind === "own") {
     const loc = { tenant: ownTenant(caller), bucket: parsed.bucket };
     const meta = await backend.getBucket(loc);

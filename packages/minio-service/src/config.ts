@@ -1,6 +1,8 @@
 import { resolve } from "node:path";
-import type { AuthConfig } from "@isa-cloud/rpc";
-import { authConfigFromEnv, DEFAULT_MAX_MESSAGE_BYTES, readString } from "@isa-cloud/rpc";
+import { DEFAULT_MAX_MESSAGE_BYTES, readString } from "@isa-cloud/rpc/wire";
+import type { AuthConfig } from "@isa-cloud/rpc-server";
+import { authConfigFromEnv } from "@isa-cloud/rpc-server";
+import type { S3StoreOptions } from "./backend/s3/options.js";
 import { derivePresignSecret } from "./presign.js";
 import { validateBucketName } from "./validation.js";
 
@@ -10,18 +12,7 @@ export type MinioBackendConfig =
       /** Directory of the objects: `<ISA_DATA_DIR>/objects`. */
       root: string;
     }
-  | {
-      kind: "s3";
-      /** Endpoint URL; empty for AWS S3. */
-      endpoint: string;
-      region: string;
-      accessKeyId: string;
-      secretAccessKey: string;
-      /** Path-style URLs (MinIO, Ceph). */
-      forcePathStyle: boolean;
-      /** The one physical bucket holding every tenant's data; created at start when missing. */
-      bucket: string;
-    };
+  | ({ kind: "s3" } & S3StoreOptions);
 
 export interface MinioServiceConfig {
   /** gRPC interface. Default (from env) "127.0.0.1". */

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { escapeName, escapeSegment, unescapeName, unescapeSegment } from "./escape.js";
-import { tenantFromSegments, tenantPath } from "./tenant.js";
+import { escapeName, escapeSegment, unescapeName } from "./escape.js";
 
 const tricky = [
   "",
@@ -73,35 +72,5 @@ describe("escapeSegment", () => {
     expect(escapeSegment(".")).toBe("%2e");
     expect(escapeSegment("..")).toBe("%2e%2e");
     expect(escapeSegment("a.b")).toBe("a.b");
-    expect(unescapeSegment("%2e%2e")).toBe("..");
-  });
-});
-
-describe("tenant paths", () => {
-  it("keep user a's bucket b-x apart from user a-b's bucket x", () => {
-    const one = `${tenantPath({ kind: "user", id: "a" })}/b-x`;
-    const two = `${tenantPath({ kind: "user", id: "a-b" })}/x`;
-    expect(one).toBe("u/a/b-x");
-    expect(two).toBe("u/a-b/x");
-    expect(one).not.toBe(two);
-  });
-
-  it("keep users, organizations and the system namespace apart", () => {
-    const paths = [
-      tenantPath({ kind: "user", id: "acme" }),
-      tenantPath({ kind: "org", id: "acme" }),
-      tenantPath({ kind: "system" }),
-      tenantPath({ kind: "user", id: "sys" }),
-    ];
-    expect(new Set(paths).size).toBe(paths.length);
-  });
-
-  it("cannot be steered out of their directory by an id", () => {
-    for (const id of ["..", "../../etc", "a/b", "/"]) {
-      const path = tenantPath({ kind: "user", id });
-      expect(path.split("/")).toHaveLength(2);
-      expect(path.split("/")[1]).not.toMatch(/^\.\.?$/);
-      expect(tenantFromSegments(path.split("/"))).toEqual({ kind: "user", id });
-    }
   });
 });

@@ -4,6 +4,12 @@
 // so decoding is unambiguous (the map is injective), and the output is lower-case only, so
 // a case-insensitive filesystem cannot merge two names either.
 
+/**
+ * The most bytes one segment of a physical name may take: most filesystems cap a name at
+ * 255 bytes, and so do S3 stores that keep keys as files (MinIO, s3rver).
+ */
+export const MAX_SEGMENT_BYTES = 255;
+
 const PLAIN = /^[a-z0-9._-]*$/;
 const HEX = "0123456789abcdef";
 
@@ -65,11 +71,4 @@ export function escapeSegment(value: string): string {
   if (escaped === ".") return "%2e";
   if (escaped === "..") return "%2e%2e";
   return escaped;
-}
-
-/** Inverse of `escapeSegment`. */
-export function unescapeSegment(name: string): string | undefined {
-  if (name === "%2e") return ".";
-  if (name === "%2e%2e") return "..";
-  return unescapeName(name);
 }

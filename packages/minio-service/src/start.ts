@@ -1,12 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { createLogger, startGrpcServer } from "@isa-cloud/rpc";
+import { createLogger, startGrpcServer } from "@isa-cloud/rpc-server";
 import type { StorageBackend } from "./backend/backend.js";
-import { FsBackend } from "./backend/fs-backend.js";
+import { FsBackend } from "./backend/fs/fs-backend.js";
 import type { MinioServiceConfig } from "./config.js";
 import { type PresignServer, startPresignServer } from "./presign-server.js";
-import { createMinioServiceImpl } from "./service/create-service.js";
-import { FastMinIOServiceDefinition } from "./service/fast-definition.js";
+import { createMinioServiceImpl } from "./rpc/create-service.js";
+import { FastMinIOServiceDefinition } from "./rpc/fast-definition.js";
 
 export interface MinioServiceHandle {
   /** The gRPC port (the chosen one when the config said 0). */
@@ -45,7 +45,7 @@ export async function startMinioService(config: MinioServiceConfig): Promise<Min
     });
   } else {
     // Loaded on demand: the AWS SDK alone adds about 27 MiB to the process.
-    const { S3Backend } = await import("./backend/s3-backend.js");
+    const { S3Backend } = await import("./backend/s3/s3-backend.js");
     backend = new S3Backend({ ...config.backend, logger });
   }
   await backend.start();

@@ -1,4 +1,5 @@
-import { escapeSegment, unescapeSegment } from "./escape.js";
+import { createHash } from "node:crypto";
+import { escapeSegment, MAX_SEGMENT_BYTES } from "./escape.js";
 
 /** Who a bucket belongs to. */
 export type Tenant =
@@ -12,17 +13,36 @@ export interface BucketLocation {
   bucket: string;
 }
 
+/** Bytes of the id a hashed segment still shows (as hex), so an operator can tell whose it is. */
+const HASHED_PREFIX_BYTES = 32;
+
 /**
- * The tenant's physical path segments: `u/<id>`, `o/<id>` or `sys`. The kinds differ in
- * their first segment and ids are escaped injectively, so no (tenant, bucket) pair shares
- * a path with another.
+ * A tenant id as one path segment of at most MAX_SEGMENT_BYTES: the escaped id
+ * (`escapeSegment`) where that fits, so every name written before stays where it is;
+ * otherwise `~<hex of the id's first 32 bytes>~<hex SHA-256 of the id>`, 130 bytes. Escaped
+ * ids never contain `~` (it is written `%7e`), so the two forms cannot meet, and two hashed
+ * ids share a segment only if SHA-256 collides.
+ */
+export function idSegment(id: string): string {
+  const escaped = escapeSegment(id);
+  // Escaped names are ASCII: characters are bytes.
+  if (escaped.length <= MAX_SEGMENT_BYTES) return escaped;
+  const bytes = Buffer.from(id, "utf8");
+  const digest = createHash("sha256").update(bytes).digest("hex");
+  return `~${bytes.subarray(0, HASHED_PREFIX_BYTES).toString("hex")}~${digest}`;
+}
+
+/**
+ * The tenant's physical path segments, the same on both backends: `u/<id>`, `o/<id>` or
+ * `sys`, the id as `idSegment` writes it. The kinds differ in their first segment and ids
+ * map injectively, so no (tenant, bucket) pair shares a path with another.
  */
 export function tenantSegments(tenant: Tenant): string[] {
   switch (tenant.kind) {
     case "user":
-      return ["u", escapeSegment(tenant.id)];
+      return ["u", idSegment(tenant.id)];
     case "org":
-      return ["o", escapeSegment(tenant.id)];
+      return ["o", idSegment(tenant.id)];
     case "system":
       return ["sys"];
   }
@@ -31,28 +51,6 @@ export function tenantSegments(tenant: Tenant): string[] {
 /** `tenantSegments` joined with `/`, e.g. `u/alice`. */
 export function tenantPath(tenant: Tenant): string {
   return tenantSegments(tenant).join("/");
-}
-
-/** Reads `tenantSegments` back; undefined when they are not ones we wrote. */
-export function tenantFromSegments(segments: readonly string[]): Tenant | undefined {
-  const [kind, id, ...rest] = segments;
-  if (kind === "sys" && id === undefined) return { kind: "system" };
-  if ((kind !== "u" && kind !== "o") || id === undefined || rest.length > 0) return undefined;
-  const decoded = unescapeSegment(id);
-  if (decoded === undefined || decoded === "") return undefined;
-  return kind === "u" ? { kind: "user", id: decoded } : { kind: "org", id: decoded };
-}
-
-/** How a bucket is named to someone outside its tenant: `u:<id>/<bucket>`, `o:<id>/<bucket>`. */
-export function qualifiedName(loc: BucketLocation): string {
-  switch (loc.tenant.kind) {
-    case "user":
-      return `u:${loc.tenant.id}/${loc.bucket}`;
-    case "org":
-      return `o:${loc.tenant.id}/${loc.bucket}`;
-    case "system":
-      return loc.bucket;
-  }
 }
 
 export function sameTenant(a: Tenant, b: Tenant): boolean {

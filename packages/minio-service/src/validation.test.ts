@@ -57,11 +57,12 @@ describe("validation", () => {
   });
 
   it("reads qualified bucket references, ids with '/' included", () => {
-    expect(parseBucketRef("reports")).toEqual({ kind: "own", bucket: "reports" });
+    expect(parseBucketRef("reports")).toEqual({ kind: "own", bucket: "reports", text: "reports" });
     expect(parseBucketRef("u:auth0|1/x/reports")).toEqual({
       kind: "qualified",
       tenant: { kind: "user", id: "auth0|1/x" },
       bucket: "reports",
+      text: "u:auth0|1/x/reports",
     });
     expect(parseBucketRef("o:acme/team")).toMatchObject({ tenant: { kind: "org", id: "acme" } });
     for (const ref of ["u:/reports", "u:alice", "o:acme/Bad", "sys:x/reports"]) {

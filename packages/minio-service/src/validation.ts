@@ -1,7 +1,9 @@
-import { toSafeNumber } from "@isa-cloud/rpc";
+import { toSafeNumber } from "@isa-cloud/rpc/wire";
 import { ServerError, Status } from "nice-grpc";
 import type { Tenant } from "./tenant.js";
 
+/** S3's longest bucket name. */
+const MAX_BUCKET_NAME_LENGTH = 63;
 /** The most bytes of UTF-8 an object key may take, as in S3. */
 export const MAX_KEY_BYTES = 1024;
 /** User metadata, as JSON, stays under this so it fits S3's 2 KB header limit once base64url-encoded. */
@@ -17,24 +19,47 @@ export const MAX_PART_NUMBER = 10_000;
 export const MAX_LIST_KEYS = 1000;
 export const MAX_DELETE_KEYS = 1000;
 export const DEFAULT_CONTENT_TYPE = "application/octet-stream";
+/**
+ * Longest user or organization id, in bytes of UTF-8, that a token, a `user_id`, an
+ * `organization_id` or a bucket reference may carry. OIDC caps `sub` at 255 ASCII
+ * characters; this leaves room for issuers that do not, and bounds what a reference costs.
+ */
+export const MAX_TENANT_ID_BYTES = 1024;
+/** How much of a request string an error message quotes: messages travel back in a header. */
+const MAX_QUOTED_CHARS = 64;
 
 export function invalidArgument(message: string): ServerError {
   return new ServerError(Status.INVALID_ARGUMENT, message);
 }
 
-const BUCKET_RULE =
-  "use 3-63 characters of lower-case letters, digits, '.' and '-', starting and ending with a letter or digit";
+/** A request string as an error message shows it: JSON-quoted, cut after 64 characters. */
+export function quoted(value: string): string {
+  if (value.length <= MAX_QUOTED_CHARS) return JSON.stringify(value);
+  return `${JSON.stringify(value.slice(0, MAX_QUOTED_CHARS))}...`;
+}
+
+/** INVALID_ARGUMENT naming the limit when `id` (a user or organization id) is longer than ids may be. */
+export function validateTenantId(id: string, field: string): void {
+  const bytes = Buffer.byteLength(id, "utf8");
+  if (bytes > MAX_TENANT_ID_BYTES) {
+    throw invalidArgument(
+      `${field} takes ${bytes} bytes; ids may take at most ${MAX_TENANT_ID_BYTES} bytes of UTF-8`,
+    );
+  }
+}
+
+const BUCKET_RULE = `use 3-${MAX_BUCKET_NAME_LENGTH} characters of lower-case letters, digits, '.' and '-', starting and ending with a letter or digit`;
 
 /** S3's bucket naming rules (plus MinIO's ban on '.-' and '-.'). */
 export function validateBucketName(name: string): void {
   const problem = bucketNameProblem(name);
-  if (problem)
-    throw invalidArgument(`bucket name ${JSON.stringify(name)} ${problem}; ${BUCKET_RULE}`);
+  if (problem) throw invalidArgument(`bucket name ${quoted(name)} ${problem}; ${BUCKET_RULE}`);
 }
 
 function bucketNameProblem(name: string): string | undefined {
   if (name === "") return "is empty";
-  if (name.length < 3 || name.length > 63) return `has ${name.length} characters`;
+  if (name.length < 3 || name.length > MAX_BUCKET_NAME_LENGTH)
+    return `has ${name.length} characters`;
   if (!/^[a-z0-9.-]+$/.test(name)) return "contains a character outside a-z, 0-9, '.' and '-'";
   if (!/^[a-z0-9].*[a-z0-9]$/.test(name)) return "does not start and end with a letter or digit";
   if (/\.\.|\.-|-\./.test(name)) return "contains '..', '.-' or '-.'";
@@ -47,10 +72,11 @@ function bucketNameProblem(name: string): string | undefined {
 /**
  * What a request's `bucket_name` refers to: a plain name (the caller's own namespace) or a
  * qualified one naming another tenant, `u:<user id>/<bucket>` or `o:<org id>/<bucket>`.
+ * `text` is the reference as the request wrote it, for messages.
  */
 export type BucketRef =
-  | { kind: "own"; bucket: string }
-  | { kind: "qualified"; tenant: Tenant; bucket: string };
+  | { kind: "own"; bucket: string; text: string }
+  | { kind: "qualified"; tenant: Tenant; bucket: string; text: string };
 
 export function parseBucketRef(ref: string): BucketRef {
   if (ref.startsWith("u:") || ref.startsWith("o:")) {
@@ -58,16 +84,21 @@ export function parseBucketRef(ref: string): BucketRef {
     const id = ref.slice(2, slash);
     if (slash < 0 || id === "") {
       throw invalidArgument(
-        `bucket reference ${JSON.stringify(ref)} is incomplete; write u:<user id>/<bucket> or o:<organization id>/<bucket>`,
+        `bucket reference ${quoted(ref)} is incomplete; write u:<user id>/<bucket> or o:<organization id>/<bucket>`,
       );
     }
+    const isUser = ref[0] === "u";
+    validateTenantId(
+      id,
+      `the ${isUser ? "user" : "organization"} id of bucket reference ${quoted(ref)}`,
+    );
     const bucket = ref.slice(slash + 1);
     validateBucketName(bucket);
-    const tenant: Tenant = ref[0] === "u" ? { kind: "user", id } : { kind: "org", id };
-    return { kind: "qualified", tenant, bucket };
+    const tenant: Tenant = isUser ? { kind: "user", id } : { kind: "org", id };
+    return { kind: "qualified", tenant, bucket, text: ref };
   }
   validateBucketName(ref);
-  return { kind: "own", bucket: ref };
+  return { kind: "own", bucket: ref, text: ref };
 }
 
 // Control characters: S3 lists keys in XML, where most of them cannot appear.
@@ -104,7 +135,7 @@ export function validateMetadata(metadata: Record<string, string>): void {
     const bytes = Buffer.byteLength(key, "utf8");
     if (bytes === 0 || bytes > 128 || CONTROL.test(key)) {
       throw invalidArgument(
-        `metadata key ${JSON.stringify(key)} is invalid; keys take 1-128 bytes without control characters`,
+        `metadata key ${quoted(key)} is invalid; keys take 1-128 bytes without control characters`,
       );
     }
   }
@@ -121,7 +152,7 @@ export function normalizeContentType(contentType: string): string {
   if (contentType === "") return DEFAULT_CONTENT_TYPE;
   if (contentType.length > 255 || !/^[\x20-\x7e]+$/.test(contentType)) {
     throw invalidArgument(
-      `content type ${JSON.stringify(contentType)} is invalid; use printable ASCII of at most 255 characters, e.g. "text/csv"`,
+      `content type ${quoted(contentType)} is invalid; use printable ASCII of at most 255 characters, e.g. "text/csv"`,
     );
   }
   return contentType;
@@ -135,7 +166,7 @@ export function validateTags(tags: Record<string, string>): void {
   for (const [key, value] of entries) {
     if (key.length === 0 || key.length > 128 || value.length > 256 || CONTROL.test(key + value)) {
       throw invalidArgument(
-        `tag ${JSON.stringify(key)} is invalid; keys take 1-128 characters, values at most 256, no control characters`,
+        `tag ${quoted(key)} is invalid; keys take 1-128 characters, values at most 256, no control characters`,
       );
     }
   }
@@ -203,11 +234,11 @@ export function validateResponseOverrides(params: Record<string, string>): Recor
     const lower = name.toLowerCase();
     if (!(RESPONSE_OVERRIDES as readonly string[]).includes(lower)) {
       throw invalidArgument(
-        `request parameter ${JSON.stringify(name)} is not supported; use ${RESPONSE_OVERRIDES.join(", ")}`,
+        `request parameter ${quoted(name)} is not supported; use ${RESPONSE_OVERRIDES.join(", ")}`,
       );
     }
     if (!/^[\x20-\x7e]*$/.test(value)) {
-      throw invalidArgument(`request parameter ${name} must be printable ASCII`);
+      throw invalidArgument(`request parameter ${quoted(name)} must be printable ASCII`);
     }
     out[lower] = value;
   }

@@ -4,11 +4,14 @@ import { request } from "node:http";
 import { join } from "node:path";
 import { type CallOptions, Status } from "nice-grpc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { escapeSegment } from "../src/escape.js";
 import { startMinioService } from "../src/index.js";
 import { presignUrl } from "../src/presign.js";
+import { idSegment } from "../src/tenant.js";
 import {
   allKeys,
   createBucket,
+  expectNoObject,
   expectStatus,
   getObject,
   type Harness,
@@ -61,6 +64,20 @@ describe("filesystem backend on disk", () => {
     expect(
       (await getObject(h, alice, { bucketName: "disk", objectKey: "long" })).body.toString(),
     ).toBe("replaced");
+  });
+
+  it("keeps a tenant's escaped directory while it fits a file name, and hashes a longer id", async () => {
+    const fits = "用".repeat(28); // 252 bytes escaped
+    const long = "用".repeat(40); // 360 bytes escaped
+    await createBucket(h, await h.as(fits), "named");
+    await createBucket(h, await h.as(long), "named");
+    const kept = join(h.objectsRoot, "u", escapeSegment(fits), "named", "bucket.json");
+    expect(existsSync(kept)).toBe(true);
+    expect(idSegment(long)).toMatch(/^~(e794a8){10}[0-9a-f]{4}~[0-9a-f]{64}$/);
+    expect(existsSync(join(h.objectsRoot, "u", idSegment(long), "named", "bucket.json"))).toBe(
+      true,
+    );
+    expect(await readdir(join(h.objectsRoot, "u"))).not.toContain(escapeSegment(long));
   });
 
   it("keeps each (user, bucket) in its own directory, ids escaped", async () => {
@@ -126,13 +143,7 @@ describe("filesystem backend on disk", () => {
     await writeFile(join(orphanDir, "data-0000"), "half an object");
     await h.restart();
     expect(await tmpEntries()).toEqual([]);
-    await expectStatus(
-      h.client.statObject(
-        { bucketName: "disk", objectKey: "crashed", userId: "", versionId: "" },
-        alice,
-      ),
-      Status.NOT_FOUND,
-    );
+    await expectNoObject(h, alice, "disk", "crashed");
     expect(await allKeys(h, alice, "disk")).not.toContain("crashed");
     await putObject(h, alice, "disk", "crashed", "whole");
     expect((await readdir(orphanDir)).filter((f) => f.startsWith("data-"))).toHaveLength(1);
@@ -161,13 +172,7 @@ describe("filesystem backend on disk", () => {
       ),
       Status.RESOURCE_EXHAUSTED,
     );
-    await expectStatus(
-      h.client.statObject(
-        { bucketName: "disk", objectKey: "huge", userId: "", versionId: "" },
-        alice,
-      ),
-      Status.NOT_FOUND,
-    );
+    await expectNoObject(h, alice, "disk", "huge");
   });
 
   describe("presigned URL endpoint", () => {
@@ -276,13 +281,7 @@ describe("filesystem backend on disk", () => {
         req.on("close", () => resolve());
       });
       await new Promise((resolve) => setTimeout(resolve, 200));
-      await expectStatus(
-        h.client.statObject(
-          { bucketName: "disk", objectKey: "cut-off.bin", userId: "", versionId: "" },
-          alice,
-        ),
-        Status.NOT_FOUND,
-      );
+      await expectNoObject(h, alice, "disk", "cut-off.bin");
       expect(await tmpEntries()).toEqual([]);
     });
   });

@@ -6,14 +6,22 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MinIOServiceDefinition, type minio } from "@isa-cloud/proto";
-import { signToken } from "@isa-cloud/rpc";
+import { signToken } from "@isa-cloud/rpc-server";
 import { createChannel, createClient, Metadata, Status } from "nice-grpc";
 import { HealthDefinition } from "nice-grpc-server-health";
 import { ServerReflectionService } from "nice-grpc-server-reflection";
 import { ServerReflectionRequest } from "nice-grpc-server-reflection/lib/proto/grpc/reflection/v1/reflection_pb.js";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { startMinioService } from "../src/index.js";
-import { codeOf, type Harness, MiB, putRequests, SECRET, startHarness } from "./harness.js";
+import {
+  codeOf,
+  createBucket,
+  type Harness,
+  MiB,
+  putRequests,
+  SECRET,
+  startHarness,
+} from "./harness.js";
 
 describe("the gRPC server around the service", () => {
   let h: Harness;
@@ -66,17 +74,7 @@ describe("graceful shutdown", () => {
     const client = createClient(MinIOServiceDefinition, channel);
     const token = await signToken({ secret: SECRET, sub: "alice" });
     const options = { metadata: Metadata({ authorization: `Bearer ${token}` }) };
-    await client.createBucket(
-      {
-        bucketName: "late",
-        userId: "",
-        organizationId: "",
-        region: "",
-        objectLocking: false,
-        tags: {},
-      },
-      options,
-    );
+    await createBucket({ client }, options, "late");
     let finish!: () => void;
     const gate = new Promise<void>((resolve) => {
       finish = resolve;

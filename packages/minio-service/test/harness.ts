@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { S3Client } from "@aws-sdk/client-s3";
 import { MinIOServiceDefinition, type minio } from "@isa-cloud/proto";
-import { signToken } from "@isa-cloud/rpc";
+import { signToken } from "@isa-cloud/rpc-server";
 import {
   type CallOptions,
   type Channel,
@@ -13,7 +13,7 @@ import {
   createChannel,
   createClient,
   Metadata,
-  type Status,
+  Status,
 } from "nice-grpc";
 import S3rver from "s3rver";
 import { expect } from "vitest";
@@ -156,6 +156,19 @@ export async function expectStatus(
   throw new Error(`the call succeeded; expected status ${status}`);
 }
 
+/** Asserts that StatObject finds no object `objectKey` in the bucket. */
+export async function expectNoObject(
+  h: Harness,
+  options: CallOptions,
+  bucketName: string,
+  objectKey: string,
+): Promise<void> {
+  await expectStatus(
+    h.client.statObject({ bucketName, objectKey, userId: "", versionId: "" }, options),
+    Status.NOT_FOUND,
+  );
+}
+
 /** A PutObject request stream: metadata, then the body in `chunkSize` pieces. */
 export async function* putRequests(
   metadata: Partial<minio.PutObjectMetadata> & { bucketName: string; objectKey: string },
@@ -226,6 +239,24 @@ export function randomBody(size: number): Buffer {
   return randomBytes(size);
 }
 
+/** A ListObjects request: the first page of everything, but for `extra`. */
+export function listRequest(
+  bucketName: string,
+  extra: Partial<minio.ListObjectsRequest> = {},
+): minio.ListObjectsRequest {
+  return {
+    bucketName,
+    userId: "",
+    prefix: "",
+    delimiter: "",
+    maxKeys: 0,
+    startAfter: "",
+    continuationToken: "",
+    recursive: false,
+    ...extra,
+  };
+}
+
 /** Every key of a bucket (following continuation tokens). */
 export async function allKeys(
   h: Harness,
@@ -236,16 +267,7 @@ export async function allKeys(
   let continuationToken = "";
   do {
     const page = await h.client.listObjects(
-      {
-        bucketName,
-        userId: "",
-        prefix: "",
-        delimiter: "",
-        maxKeys: 0,
-        startAfter: "",
-        continuationToken,
-        recursive: true,
-      },
+      listRequest(bucketName, { continuationToken, recursive: true }),
       options,
     );
     keys.push(...page.objects.map((o) => o.key));
@@ -254,8 +276,9 @@ export async function allKeys(
   return keys;
 }
 
+/** CreateBucket with every field but the name empty, but for `extra`. */
 export async function createBucket(
-  h: Harness,
+  h: { client: MinioClient },
   options: CallOptions,
   bucketName: string,
   extra: Partial<minio.CreateBucketRequest> = {},

@@ -2,12 +2,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MinIOServiceDefinition } from "@isa-cloud/proto";
-import { signToken } from "@isa-cloud/rpc";
+import { signToken } from "@isa-cloud/rpc-server";
 import { type Channel, type Client, createChannel, createClient, Metadata } from "nice-grpc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { minioConfigFromEnv, startMinioService } from "../src/index.js";
 import { presignUrl, verifyPresigned } from "../src/presign.js";
-import { putRequests, SECRET } from "./harness.js";
+import { createBucket, putRequests, SECRET } from "./harness.js";
 
 describe("presigned URLs with the key derived from ISA_JWT_SECRET", () => {
   let dir: string;
@@ -32,17 +32,7 @@ describe("presigned URLs with the key derived from ISA_JWT_SECRET", () => {
     client = createClient(MinIOServiceDefinition, channel);
     const token = await signToken({ secret: SECRET, sub: "alice" });
     options = { metadata: Metadata({ authorization: `Bearer ${token}` }) };
-    await client.createBucket(
-      {
-        bucketName: "signed",
-        userId: "",
-        organizationId: "",
-        region: "",
-        objectLocking: false,
-        tags: {},
-      },
-      options,
-    );
+    await createBucket({ client }, options, "signed");
     await client.putObject(
       putRequests({ bucketName: "signed", objectKey: "k" }, Buffer.from("secret body")),
       options,

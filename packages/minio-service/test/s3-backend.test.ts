@@ -1,6 +1,7 @@
 import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import { type CallOptions, Status } from "nice-grpc";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { idSegment } from "../src/tenant.js";
 import {
   createBucket,
   expectStatus,
@@ -10,13 +11,17 @@ import {
   md5,
   putObject,
   randomBody,
+  startHarness,
 } from "./harness.js";
-import { storageSuite } from "./storage-suite.js";
 
+// What the S3 backend leaves in the store; the storage suite (test/storage/) runs on it too.
 describe("storage service on the S3 backend (s3rver)", () => {
   let h: Harness;
-  storageSuite("s3", (harness) => {
-    h = harness;
+  beforeAll(async () => {
+    h = await startHarness("s3");
+  });
+  afterAll(async () => {
+    await h?.close();
   });
 
   describe("at the store, through s3rver's own S3 API", () => {
@@ -61,6 +66,26 @@ describe("storage service on the S3 backend (s3rver)", () => {
         ownerId: "alice",
         policy: { type: "private" },
       });
+    });
+
+    it("keeps a tenant's escaped prefix while its segment fits 255 bytes, and hashes a longer id", async () => {
+      const fits = "u".repeat(255);
+      const long = `auth0|${"s".repeat(294)}`;
+      const fitsToken = await h.as(fits);
+      const longToken = await h.as(long);
+      await createBucket(h, fitsToken, "named");
+      await createBucket(h, longToken, "named");
+      await putObject(h, fitsToken, "named", "k", "kept");
+      // Under the 130-byte hashed segment a key has room for 885 bytes (in segments of at
+      // most 255 bytes, which s3rver, keeping keys as files, needs).
+      const key = Array.from({ length: 4 }, () => "k".repeat(199)).join("/");
+      await putObject(h, longToken, "named", key, "hashed");
+      expect((await read(`u/${fits}/named/k`)).toString()).toBe("kept");
+      const segment = idSegment(long);
+      expect(segment).toHaveLength(130);
+      expect((await read(`u/${segment}/named/${key}`)).toString()).toBe("hashed");
+      const meta = JSON.parse((await read(`.isa/buckets/u/${segment}/named.json`)).toString());
+      expect(meta).toMatchObject({ name: "named", ownerId: long });
     });
 
     it("writes org and user tenants to different prefixes", async () => {

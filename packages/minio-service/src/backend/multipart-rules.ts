@@ -1,6 +1,12 @@
 import { createHash } from "node:crypto";
 import { ServerError, Status } from "nice-grpc";
-import { invalidArgument, MAX_PART_NUMBER, MIN_PART_BYTES, normalizeEtag } from "../validation.js";
+import {
+  invalidArgument,
+  MAX_PART_NUMBER,
+  MIN_PART_BYTES,
+  normalizeEtag,
+  quoted,
+} from "../validation.js";
 import type { CompletedPartRef } from "./backend.js";
 
 const UPLOAD_ID = /^[0-9a-f]{32}$/;
@@ -8,7 +14,7 @@ const UPLOAD_ID = /^[0-9a-f]{32}$/;
 export function noSuchUpload(uploadId: string, key: string): ServerError {
   return new ServerError(
     Status.NOT_FOUND,
-    `no multipart upload ${JSON.stringify(uploadId)} for key ${JSON.stringify(key)}; it was completed, aborted or never initiated`,
+    `no multipart upload ${quoted(uploadId)} for key ${JSON.stringify(key)}; it was completed, aborted or never initiated`,
   );
 }
 

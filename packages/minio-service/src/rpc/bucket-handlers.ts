@@ -1,8 +1,6 @@
-import { assertOrgMember } from "@isa-cloud/rpc";
 import { ServerError, Status } from "nice-grpc";
-import { callerOf, ownTenant, resolveBucket } from "../access.js";
+import { callerOf, requestedTenant, resolveBucket } from "../access.js";
 import type { BucketMeta } from "../backend/backend.js";
-import type { Tenant } from "../tenant.js";
 import { invalidArgument, parseBucketRef, validateTags } from "../validation.js";
 import { bucketInfo, policyDocument, policyName, policyType } from "./convert.js";
 import type { Impl, ServiceDeps } from "./deps.js";
@@ -34,11 +32,7 @@ export function bucketHandlers({ backend }: ServiceDeps): BucketMethods {
       if (req.objectLocking)
         throw invalidArgument("object_locking is not supported by this service");
       validateTags(req.tags);
-      let tenant: Tenant = ownTenant(caller);
-      if (req.organizationId && !caller.identity.system) {
-        assertOrgMember(caller.identity, req.organizationId);
-        tenant = { kind: "org", id: req.organizationId };
-      }
+      const tenant = requestedTenant(caller, req.organizationId);
       const meta: BucketMeta = {
         name: ref.bucket,
         tenant,
@@ -60,11 +54,7 @@ export function bucketHandlers({ backend }: ServiceDeps): BucketMethods {
 
     async listBuckets(req, ctx) {
       const caller = callerOf(ctx.identity, req.userId);
-      let tenant = ownTenant(caller);
-      if (req.organizationId && !caller.identity.system) {
-        assertOrgMember(caller.identity, req.organizationId);
-        tenant = { kind: "org", id: req.organizationId };
-      }
+      const tenant = requestedTenant(caller, req.organizationId);
       const metas = (await backend.listBuckets(tenant)).filter((meta) =>
         meta.name.startsWith(req.prefix),
       );

@@ -1,5 +1,5 @@
 import type { MinIOServiceImplementation } from "@isa-cloud/proto";
-import type { Identity } from "@isa-cloud/rpc";
+import type { Identity } from "@isa-cloud/rpc/wire";
 import type { Logger } from "pino";
 import type { StorageBackend } from "../backend/backend.js";
 

@@ -1,5 +1,5 @@
 import { MinIOServiceDefinition, minio } from "@isa-cloud/proto";
-import { fastBytesEncode } from "@isa-cloud/rpc";
+import { fastBytesEncode } from "@isa-cloud/rpc/wire";
 
 /**
  * MinIOServiceDefinition with @isa-cloud/rpc's `fastBytesEncode` for GetObject's chunk

@@ -1,5 +1,5 @@
 import type { minio } from "@isa-cloud/proto";
-import { allocBytesField, rechunk } from "@isa-cloud/rpc";
+import { allocBytesField, rechunk } from "@isa-cloud/rpc/wire";
 import { ServerError, Status } from "nice-grpc";
 import { callerOf, resolveBucket } from "../access.js";
 import type { ListEntry, ReadChunking } from "../backend/backend.js";
@@ -11,6 +11,8 @@ import {
   MAX_LIST_KEYS,
   nonNegativeField,
   normalizeContentType,
+  parseBucketRef,
+  quoted,
   validateMetadata,
   validateObjectKey,
 } from "../validation.js";
@@ -208,8 +210,10 @@ export function objectHandlers({ backend, chunkBytes }: ServiceDeps): ObjectMeth
       validateObjectKey(req.destKey, "dest_key");
       const replace = copyDirective(req.metadataDirective);
       if (replace) validateMetadata(req.metadata);
-      const src = await resolveBucket(backend, caller, req.sourceBucket, "read");
-      const dst = await resolveBucket(backend, caller, req.destBucket, "write");
+      const sourceRef = parseBucketRef(req.sourceBucket);
+      const destRef = parseBucketRef(req.destBucket);
+      const src = await resolveBucket(backend, caller, sourceRef, "read");
+      const dst = await resolveBucket(backend, caller, destRef, "write");
       if (
         !replace &&
         req.sourceKey === req.destKey &&
@@ -263,9 +267,7 @@ function copyDirective(directive: string): boolean {
   const upper = directive.toUpperCase();
   if (upper === "" || upper === "COPY") return false;
   if (upper === "REPLACE") return true;
-  throw invalidArgument(
-    `metadata_directive ${JSON.stringify(directive)} is unknown; use COPY or REPLACE`,
-  );
+  throw invalidArgument(`metadata_directive ${quoted(directive)} is unknown; use COPY or REPLACE`);
 }
 
 function positionAfter(entry: ListEntry): ListPosition {

@@ -1,62 +1,18 @@
-import { createHash, randomUUID } from "node:crypto";
-import { constants } from "node:fs";
-import { type FileHandle, open, readFile, rename, rm, unlink } from "node:fs/promises";
-import { join } from "node:path";
+import { open, readFile, rm } from "node:fs/promises";
+import { stageBody } from "../staged-file.js";
 
-/** Writes a body to a new file, awaiting every write (so the producer is paced by the disk), then fsyncs. */
-export async function writeBodyToFile(
-  path: string,
-  body: AsyncIterable<Uint8Array>,
-): Promise<{ size: number; md5: string }> {
-  const hash = createHash("md5");
-  let size = 0;
-  const file = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
-  try {
-    for await (const chunk of body) {
-      // The write runs on the thread pool while this thread hashes the same bytes.
-      const writing = writeAll(file, chunk);
-      hash.update(chunk);
-      await writing;
-      size += chunk.byteLength;
-    }
-    await file.sync();
-  } catch (err) {
-    await file.close().catch(() => {});
-    await unlink(path).catch(() => {});
-    throw err;
-  }
-  await file.close();
-  return { size, md5: hash.digest("hex") };
-}
-
-async function writeAll(file: FileHandle, chunk: Uint8Array): Promise<void> {
-  for (let written = 0; written < chunk.byteLength; ) {
-    const { bytesWritten } = await file.write(chunk, written, chunk.byteLength - written);
-    written += bytesWritten;
-  }
-}
-
-/** Writes JSON through a temp file in `tmpDir`, fsync, rename: readers see the old or the new file, never a part. */
+/** Writes JSON through a staged file in `tmpDir`: readers see the old or the new file, never a part. */
 export async function writeJsonAtomic(tmpDir: string, path: string, value: unknown): Promise<void> {
-  const tmp = join(tmpDir, `${randomUUID()}.json`);
-  const file = await open(tmp, "wx", 0o644);
-  try {
-    await file.writeFile(JSON.stringify(value));
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  try {
-    await rename(tmp, path);
-  } catch (err) {
-    await unlink(tmp).catch(() => {});
-    throw err;
-  }
+  const staged = await stageBody(tmpDir, [Buffer.from(JSON.stringify(value))]);
+  await staged.moveTo(path);
 }
 
-/** Makes renames into `dir` durable. */
-export async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, "r");
+/**
+ * fsyncs a file or directory: for a directory, that makes the renames into it durable.
+ * `r+` for a file written by someone else (a copy), where some systems want write access.
+ */
+export async function fsyncPath(path: string, flags: "r" | "r+" = "r"): Promise<void> {
+  const handle = await open(path, flags);
   try {
     await handle.sync();
   } finally {
@@ -77,6 +33,11 @@ export async function readJson<T>(path: string): Promise<T | undefined> {
 export function isMissing(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   return code === "ENOENT" || code === "ENOTDIR";
+}
+
+/** A `.catch` for removals: a file that is gone already is fine. */
+export function ignoreMissing(err: unknown): void {
+  if (!isMissing(err)) throw err;
 }
 
 export function errnoCode(err: unknown): string | undefined {

@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compareUtf8 } from "../compare-utf8.js";
-import type { BucketLocation } from "../tenant.js";
-import type { BucketMeta, ListEntry } from "./backend.js";
+import { compareUtf8 } from "../../compare-utf8.js";
+import type { BucketLocation } from "../../tenant.js";
+import type { BucketMeta, ListEntry } from "../backend.js";
 import { FsBackend } from "./fs-backend.js";
 
 // Keys chosen to trip naive orderings: '-' and '.' sort before '/', empty segments, a key

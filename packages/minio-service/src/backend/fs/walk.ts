@@ -1,8 +1,8 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { compareUtf8 } from "../compare-utf8.js";
-import { readJson } from "./fs-files.js";
-import { keyDirNames, META_FILE, type ObjectRecord, segmentOf } from "./fs-layout.js";
+import { compareUtf8 } from "../../compare-utf8.js";
+import { readJson } from "./files.js";
+import { keyDirNames, META_FILE, type ObjectRecord, segmentOf } from "./layout.js";
 
 export interface WalkOptions {
   /** Only keys starting with this. */

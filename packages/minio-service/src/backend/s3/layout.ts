@@ -1,8 +1,11 @@
-import { type BucketLocation, type Tenant, tenantPath } from "../tenant.js";
-import { invalidArgument, MAX_KEY_BYTES } from "../validation.js";
+import { type BucketLocation, type Tenant, tenantPath } from "../../tenant.js";
+import { invalidArgument, MAX_KEY_BYTES } from "../../validation.js";
 
 // Physical keys in the one store bucket; see the README's "S3 backend".
-// `.isa/` can never start a tenant path (those start with `u/`, `o/` or `sys`).
+// `.isa/` can never start a tenant path (those start with `u/`, `o/` or `sys`). A tenant
+// segment takes at most 255 bytes and a bucket 63, so the longest record key
+// (`.isa/uploads/<tenant>/<bucket>/<upload id>/10000.json`) takes 378 bytes, and an object
+// key has room for at least 702 of S3's 1,024.
 
 export function dataPrefix(loc: BucketLocation): string {
   return `${tenantPath(loc.tenant)}/${loc.bucket}/`;
@@ -40,29 +43,4 @@ export function uploadRecordKey(loc: BucketLocation, uploadId: string): string {
 
 export function partRecordKey(loc: BucketLocation, uploadId: string, partNumber: number): string {
   return `${uploadsPrefix(loc)}${uploadId}/${partNumber}.json`;
-}
-
-/** Owner and user metadata travel in one `x-amz-meta-isa` header, so keys keep their case and values any Unicode. */
-export function encodeIsaMeta(ownerId: string, metadata: Record<string, string>): string {
-  return Buffer.from(JSON.stringify({ o: ownerId, m: metadata })).toString("base64url");
-}
-
-export function decodeIsaMeta(value: string | undefined): {
-  ownerId: string;
-  metadata: Record<string, string>;
-} {
-  if (!value) return { ownerId: "", metadata: {} };
-  try {
-    const parsed = JSON.parse(Buffer.from(value, "base64url").toString("utf8")) as {
-      o?: unknown;
-      m?: unknown;
-    };
-    const metadata: Record<string, string> = {};
-    if (parsed.m && typeof parsed.m === "object") {
-      for (const [k, v] of Object.entries(parsed.m)) if (typeof v === "string") metadata[k] = v;
-    }
-    return { ownerId: typeof parsed.o === "string" ? parsed.o : "", metadata };
-  } catch {
-    return { ownerId: "", metadata: {} };
-  }
 }
