@@ -4,7 +4,7 @@
 import { join } from "node:path";
 import { duckdbConfigFromEnv, startDuckdbService } from "@isa-cloud/duckdb-service";
 import { minioConfigFromEnv, startMinioService } from "@isa-cloud/minio-service";
-import { signToken } from "@isa-cloud/rpc";
+import { signToken } from "@isa-cloud/rpc-server";
 
 const [dir, secret] = process.argv.slice(2);
 const env = { ISA_JWT_SECRET: secret, ISA_DATA_DIR: dir, LOG_LEVEL: "silent" };

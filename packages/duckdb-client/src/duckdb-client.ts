@@ -1,32 +1,24 @@
-import {
-  DuckDBServiceDefinition,
-  type duckdb,
-  type Timestamp,
-  timestampToDate,
-} from "@isa-cloud/proto";
-import {
-  createIsaClient,
-  InvalidArgumentError,
-  type IsaClient,
-  StorageError,
-} from "@isa-cloud/rpc";
-import { Status } from "nice-grpc-common";
-import { createColumnarDecoder } from "./columnar-decoder.js";
-import { type ImportSource, openImportSource } from "./import-source.js";
-import { QueryStream } from "./query-stream.js";
-import { createRowDecoder } from "./row-decoder.js";
+import { DuckDBServiceDefinition } from "@isa-cloud/proto";
+import { createIsaClient } from "@isa-cloud/rpc/client";
+import * as catalog from "./catalog.js";
+import * as databases from "./databases.js";
+import type { ImportSource } from "./import-source.js";
+import * as queries from "./queries.js";
+import type { Params } from "./query-request.js";
+import type { QueryStream } from "./query-stream.js";
+import { QueryStreamer } from "./query-streamer.js";
+import type { ClientContext } from "./rpc-context.js";
+import * as status from "./service-status.js";
+import * as transfer from "./transfer.js";
 import type {
   BatchResult,
   CallOptions,
   ColumnDefinition,
   DatabaseInfo,
-  DataFormat,
   DuckdbClientOptions,
   ExtensionInfo,
   HealthStatus,
-  ImportProgress,
   Metrics,
-  QueryBatch,
   QueryOptions,
   QueryResult,
   StatementResult,
@@ -34,156 +26,78 @@ import type {
   TableInfo,
   TableStats,
 } from "./types.js";
-import { type DecodeOptions, untypedDecoder } from "./value-decoder.js";
-import { encodeParameters, ParameterError } from "./value-encoder.js";
-
-type Service = typeof DuckDBServiceDefinition;
-type Params = Record<string, unknown>;
-
-const DEFAULT_CHUNK_SIZE = 256 * 1024;
-
-function methodPath(method: keyof Service["methods"]): string {
-  return `/${DuckDBServiceDefinition.fullName}/${DuckDBServiceDefinition.methods[method].name}`;
-}
 
 /**
  * Typed async client of isa.duckdb.DuckDBService. Connection pooling, auth, deadlines,
  * retries of read-only calls and typed errors come from @isa-cloud/rpc; this class
  * turns requests and `Value`s into plain JS (see README: value mapping).
+ *
+ * The methods are written in one file per concern (databases.ts, queries.ts,
+ * query-streamer.ts, catalog.ts, transfer.ts, service-status.ts) as functions of the
+ * client's context; this class holds that context and is the public face.
  */
 export class DuckdbClient {
-  readonly #rpc: IsaClient<Service>;
-  readonly #userId: string;
-  readonly #decode: DecodeOptions;
-  /** Whether the service has ExecuteQueryColumnar; undefined until a stream finds out. */
-  #columnar: boolean | undefined;
+  readonly #ctx: ClientContext;
+  readonly #streamer: QueryStreamer;
+  readonly #options: DuckdbClientOptions;
 
-  constructor(options: DuckdbClientOptions) {
+  constructor(options: DuckdbClientOptions);
+  /** @internal the view `withToken` makes: another client's connections, another token. */
+  constructor(options: DuckdbClientOptions, bound: { ctx: ClientContext; streamer: QueryStreamer });
+  constructor(
+    options: DuckdbClientOptions,
+    bound?: { ctx: ClientContext; streamer: QueryStreamer },
+  ) {
     const { userId = "", timestamps = "date", ...clientOptions } = options;
-    this.#rpc = createIsaClient(DuckDBServiceDefinition, clientOptions);
-    this.#userId = userId;
-    this.#decode = { timestamps };
+    this.#options = options;
+    this.#ctx = bound?.ctx ?? {
+      rpc: createIsaClient(DuckDBServiceDefinition, clientOptions),
+      userId,
+      decode: { timestamps },
+    };
+    this.#streamer = bound?.streamer ?? new QueryStreamer(this.#ctx);
+  }
+
+  /**
+   * This client acting for the caller whose bearer token is `token`: every call sends it.
+   * Shares this client's connections; closing it does nothing.
+   * @example const asCaller = analytics.withToken(identity.token);
+   */
+  withToken(token: string): DuckdbClient {
+    const ctx = { ...this.#ctx, rpc: this.#ctx.rpc.forToken(token) };
+    return new DuckdbClient(this.#options, { ctx, streamer: this.#streamer.withContext(ctx) });
   }
 
   // ---- databases
 
-  async createDatabase(
-    name: string,
-    opts: CallOptions & {
-      organizationId?: string;
-      metadata?: Record<string, string>;
-      /** Per-database limits: "memory_limit" (e.g. "256MB") and "threads". */
-      config?: Record<string, string>;
-    } = {},
-  ): Promise<DatabaseInfo> {
-    const res = await this.#call("createDatabase", opts, (o) =>
-      this.#rpc.createDatabase(
-        {
-          databaseName: name,
-          userId: this.#userId,
-          organizationId: opts.organizationId ?? "",
-          minioBucket: "",
-          metadata: opts.metadata ?? {},
-          config: opts.config ?? {},
-        },
-        o,
-      ),
-    );
-    return toDatabaseInfo(required("createDatabase", res.databaseInfo, "database_info"));
+  createDatabase(name: string, opts: databases.CreateDatabaseOptions = {}): Promise<DatabaseInfo> {
+    return databases.createDatabase(this.#ctx, name, opts);
   }
 
-  async listDatabases(
-    opts: CallOptions & {
-      organizationId?: string;
-      /** Only databases whose name contains this. */
-      nameFilter?: string;
-      /** 1-based. Default 1. */
-      page?: number;
-      /** Default 50, at most 1,000. */
-      pageSize?: number;
-    } = {},
-  ): Promise<{ databases: DatabaseInfo[]; totalCount: number; page: number; pageSize: number }> {
-    const res = await this.#call("listDatabases", opts, (o) =>
-      this.#rpc.listDatabases(
-        {
-          userId: this.#userId,
-          organizationId: opts.organizationId ?? "",
-          nameFilter: opts.nameFilter ?? "",
-          page: opts.page ?? 0,
-          pageSize: opts.pageSize ?? 0,
-        },
-        o,
-      ),
-    );
-    return {
-      databases: res.databases.map(toDatabaseInfo),
-      totalCount: res.totalCount,
-      page: res.page,
-      pageSize: res.pageSize,
-    };
+  listDatabases(opts: databases.ListDatabasesOptions = {}): Promise<databases.DatabaseList> {
+    return databases.listDatabases(this.#ctx, opts);
   }
 
-  async getDatabaseInfo(db: string, opts: CallOptions = {}): Promise<DatabaseInfo> {
-    const res = await this.#call("getDatabaseInfo", opts, (o) =>
-      this.#rpc.getDatabaseInfo({ databaseId: db, userId: this.#userId }, o),
-    );
-    return toDatabaseInfo(required("getDatabaseInfo", res.databaseInfo, "database_info"));
+  getDatabaseInfo(db: string, opts: CallOptions = {}): Promise<DatabaseInfo> {
+    return databases.getDatabaseInfo(this.#ctx, db, opts);
   }
 
-  async deleteDatabase(
-    db: string,
-    opts: CallOptions & {
-      /** Also delete the copy in object storage. Default true: "delete" means gone. */
-      deleteFromStorage?: boolean;
-      /** Delete even while queries run on it (they are interrupted). Default false. */
-      force?: boolean;
-    } = {},
-  ): Promise<void> {
-    await this.#call("deleteDatabase", opts, (o) =>
-      this.#rpc.deleteDatabase(
-        {
-          databaseId: db,
-          userId: this.#userId,
-          deleteFromMinio: opts.deleteFromStorage ?? true,
-          force: opts.force ?? false,
-        },
-        o,
-      ),
-    );
+  deleteDatabase(db: string, opts: databases.DeleteDatabaseOptions = {}): Promise<void> {
+    return databases.deleteDatabase(this.#ctx, db, opts);
   }
 
   /** Copies a database to a backup in object storage; give `backupPath` to restoreDatabase. */
-  async backupDatabase(
-    db: string,
-    name?: string,
-    opts: CallOptions = {},
-  ): Promise<{ backupPath: string; backupSize: number; backupTime?: Date }> {
-    const res = await this.#call("backupDatabase", opts, (o) =>
-      this.#rpc.backupDatabase(
-        { databaseId: db, userId: this.#userId, backupName: name ?? "", incremental: false },
-        o,
-      ),
-    );
-    return {
-      backupPath: res.backupPath,
-      backupSize: Number(res.backupSize),
-      ...optionalDate("backupTime", res.backupTime),
-    };
+  backupDatabase(db: string, name?: string, opts: CallOptions = {}): Promise<databases.Backup> {
+    return databases.backupDatabase(this.#ctx, db, name, opts);
   }
 
   /** Restores a backup as `newName`, or over the original database when omitted. */
-  async restoreDatabase(
+  restoreDatabase(
     backupPath: string,
     newName?: string,
     opts: CallOptions = {},
   ): Promise<DatabaseInfo> {
-    const res = await this.#call("restoreDatabase", opts, (o) =>
-      this.#rpc.restoreDatabase(
-        { backupPath, userId: this.#userId, newDatabaseName: newName ?? "" },
-        o,
-      ),
-    );
-    return toDatabaseInfo(required("restoreDatabase", res.databaseInfo, "database_info"));
+    return databases.restoreDatabase(this.#ctx, backupPath, newName, opts);
   }
 
   // ---- queries
@@ -192,28 +106,20 @@ export class DuckdbClient {
    * Runs a query and returns all rows in one message. `params` bind by name
    * (`$name` in SQL) and are never pasted into the SQL. For large results use
    * queryStream: a result over the message size fails with ResourceExhaustedError.
+   * `readOnly: true` has the service refuse anything but a read.
    */
-  async query<T = Record<string, unknown>>(
+  query<T = Record<string, unknown>>(
     db: string,
     sql: string,
     params?: Params,
     opts: QueryOptions = {},
   ): Promise<QueryResult<T>> {
-    const request = this.#queryRequest("executeQuery", db, sql, params, opts);
-    const res = await this.#call("executeQuery", opts, (o) => this.#rpc.executeQuery(request, o));
-    const { columns, decode } = createRowDecoder<T>(res.columns, res.columnTypes, {
-      ...this.#decode,
-      ...pickTimestamps(opts),
-    });
-    return { rows: res.rows.map(decode), columns, executionTimeMs: res.executionTimeMs };
+    return queries.query<T>(this.#ctx, db, sql, params, opts);
   }
 
   /** Returns DuckDB's plan of a query instead of running it. */
-  async explain(db: string, sql: string, params?: Params, opts: CallOptions = {}): Promise<string> {
-    const request = this.#queryRequest("executeQuery", db, sql, params, {});
-    request.explain = true;
-    const res = await this.#call("executeQuery", opts, (o) => this.#rpc.executeQuery(request, o));
-    return res.queryPlan;
+  explain(db: string, sql: string, params?: Params, opts: CallOptions = {}): Promise<string> {
+    return queries.explain(this.#ctx, db, sql, params, opts);
   }
 
   /**
@@ -233,262 +139,103 @@ export class DuckdbClient {
     params?: Params,
     opts: StreamOptions = {},
   ): QueryStream<T> {
-    const decode = { ...this.#decode, ...pickTimestamps(opts) };
-    const transport = opts.transport ?? "auto";
-    return new QueryStream<T>(() => {
-      // Options and parameters are checked when iteration starts, still before the call.
-      if (!["auto", "columnar", "rows"].includes(transport)) {
-        throw invalidArgument(
-          "executeQueryStream",
-          `transport must be "auto", "columnar" or "rows"`,
-        );
-      }
-      const request = this.#queryRequest("executeQueryStream", db, sql, params, opts);
-      const callOptions = callOptionsOf(opts);
-      if (transport === "rows" || (transport === "auto" && this.#columnar === false)) {
-        return this.#rowBatches<T>(request, callOptions, decode);
-      }
-      return this.#columnarBatches<T>(request, callOptions, decode, transport === "auto");
-    });
+    return this.#streamer.open<T>(db, sql, params, opts);
   }
 
   /** Runs one statement (DDL or DML) and returns the rows it changed. */
-  async execute(
+  execute(
     db: string,
     sql: string,
     params?: Params,
     opts: CallOptions = {},
   ): Promise<StatementResult> {
-    const parameters = this.#encode("executeStatement", params);
-    const res = await this.#call("executeStatement", opts, (o) =>
-      this.#rpc.executeStatement(
-        { databaseId: db, userId: this.#userId, statement: sql, parameters },
-        o,
-      ),
-    );
-    return { affectedRows: res.affectedRows, executionTimeMs: res.executionTimeMs };
+    return queries.execute(this.#ctx, db, sql, params, opts);
   }
 
   /**
    * Runs statements in order. With `transaction` (default false) they run in one
    * transaction that is rolled back if any fails.
    */
-  async executeBatch(
+  executeBatch(
     db: string,
     statements: string[],
-    opts: CallOptions & { transaction?: boolean } = {},
+    opts: queries.ExecuteBatchOptions = {},
   ): Promise<BatchResult> {
-    const res = await this.#call("executeBatch", opts, (o) =>
-      this.#rpc.executeBatch(
-        {
-          databaseId: db,
-          userId: this.#userId,
-          statements,
-          transaction: opts.transaction ?? false,
-        },
-        o,
-      ),
-    );
-    return {
-      results: res.results.map((r) => ({
-        success: r.success,
-        affectedRows: r.affectedRows,
-        error: r.error,
-      })),
-      totalExecutionTimeMs: res.totalExecutionTimeMs,
-    };
+    return queries.executeBatch(this.#ctx, db, statements, opts);
   }
 
   /** Checks a statement without running it; returns its id and parameter types. */
-  async prepare(
-    db: string,
-    sql: string,
-    opts: CallOptions = {},
-  ): Promise<{ statementId: string; parameterTypes: string[] }> {
-    const res = await this.#call("prepareStatement", opts, (o) =>
-      this.#rpc.prepareStatement({ databaseId: db, userId: this.#userId, statement: sql }, o),
-    );
-    return { statementId: res.statementId, parameterTypes: res.parameterTypes };
+  prepare(db: string, sql: string, opts: CallOptions = {}): Promise<queries.PreparedStatement> {
+    return queries.prepare(this.#ctx, db, sql, opts);
   }
 
   // ---- tables, views, functions, extensions
 
-  async createTable(
+  createTable(
     db: string,
     table: string,
     columns: ColumnDefinition[],
-    opts: CallOptions & { primaryKeys?: string[]; ifNotExists?: boolean; comment?: string } = {},
+    opts: catalog.CreateTableOptions = {},
   ): Promise<TableInfo> {
-    const res = await this.#call("createTable", opts, (o) =>
-      this.#rpc.createTable(
-        {
-          databaseId: db,
-          userId: this.#userId,
-          tableName: table,
-          columns: columns.map((c) => ({
-            name: c.name,
-            dataType: c.type,
-            nullable: c.nullable ?? true,
-            defaultValue: c.defaultValue ?? "",
-            isPrimaryKey: opts.primaryKeys?.includes(c.name) ?? false,
-            isUnique: c.unique ?? false,
-            comment: c.comment ?? "",
-          })),
-          primaryKeys: opts.primaryKeys ?? [],
-          ifNotExists: opts.ifNotExists ?? false,
-          comment: opts.comment ?? "",
-        },
-        o,
-      ),
-    );
-    return toTableInfo(required("createTable", res.tableInfo, "table_info"));
+    return catalog.createTable(this.#ctx, db, table, columns, opts);
   }
 
-  async listTables(
-    db: string,
-    opts: CallOptions & { schema?: string; nameFilter?: string } = {},
-  ): Promise<TableInfo[]> {
-    const res = await this.#call("listTables", opts, (o) =>
-      this.#rpc.listTables(
-        {
-          databaseId: db,
-          userId: this.#userId,
-          schemaName: opts.schema ?? "",
-          nameFilter: opts.nameFilter ?? "",
-        },
-        o,
-      ),
-    );
-    return res.tables.map(toTableInfo);
+  listTables(db: string, opts: catalog.ListTablesOptions = {}): Promise<TableInfo[]> {
+    return catalog.listTables(this.#ctx, db, opts);
   }
 
-  async dropTable(
-    db: string,
-    table: string,
-    opts: CallOptions & { ifExists?: boolean; cascade?: boolean } = {},
-  ): Promise<void> {
-    await this.#call("dropTable", opts, (o) =>
-      this.#rpc.dropTable(
-        {
-          databaseId: db,
-          userId: this.#userId,
-          tableName: table,
-          ifExists: opts.ifExists ?? false,
-          cascade: opts.cascade ?? false,
-        },
-        o,
-      ),
-    );
+  dropTable(db: string, table: string, opts: catalog.DropTableOptions = {}): Promise<void> {
+    return catalog.dropTable(this.#ctx, db, table, opts);
   }
 
-  async getTableSchema(db: string, table: string, opts: CallOptions = {}): Promise<TableInfo> {
-    const res = await this.#call("getTableSchema", opts, (o) =>
-      this.#rpc.getTableSchema({ databaseId: db, userId: this.#userId, tableName: table }, o),
-    );
-    return toTableInfo(required("getTableSchema", res.tableInfo, "table_info"));
+  getTableSchema(db: string, table: string, opts: CallOptions = {}): Promise<TableInfo> {
+    return catalog.getTableSchema(this.#ctx, db, table, opts);
   }
 
   /** Row count and size; with `includeColumns`, per-column distinct, min, max and nulls. */
-  async getTableStats(
+  getTableStats(
     db: string,
     table: string,
-    opts: CallOptions & { includeColumns?: boolean } = {},
+    opts: catalog.TableStatsOptions = {},
   ): Promise<TableStats> {
-    const res = await this.#call("getTableStats", opts, (o) =>
-      this.#rpc.getTableStats(
-        {
-          databaseId: db,
-          userId: this.#userId,
-          tableName: table,
-          includeColumns: opts.includeColumns ?? false,
-        },
-        o,
-      ),
-    );
-    const stats = required("getTableStats", res.stats, "stats");
-    const decode = untypedDecoder(this.#decode);
-    return {
-      tableName: stats.tableName,
-      rowCount: Number(stats.rowCount),
-      sizeBytes: Number(stats.sizeBytes),
-      columns: stats.columnStats.map((c) => ({
-        columnName: c.columnName,
-        distinctCount: Number(c.distinctCount),
-        min: decode(c.minValue),
-        max: decode(c.maxValue),
-        nullCount: Number(c.nullCount),
-      })),
-    };
+    return catalog.getTableStats(this.#ctx, db, table, opts);
   }
 
-  async createView(
+  createView(
     db: string,
     view: string,
     sql: string,
-    opts: CallOptions & { replace?: boolean } = {},
+    opts: catalog.CreateViewOptions = {},
   ): Promise<void> {
-    await this.#call("createView", opts, (o) =>
-      this.#rpc.createView(
-        {
-          databaseId: db,
-          userId: this.#userId,
-          viewName: view,
-          query: sql,
-          replace: opts.replace ?? false,
-        },
-        o,
-      ),
-    );
+    return catalog.createView(this.#ctx, db, view, sql, opts);
   }
 
-  async listViews(db: string, opts: CallOptions = {}): Promise<string[]> {
-    const res = await this.#call("listViews", opts, (o) =>
-      this.#rpc.listViews({ databaseId: db, userId: this.#userId }, o),
-    );
-    return res.views;
+  listViews(db: string, opts: CallOptions = {}): Promise<string[]> {
+    return catalog.listViews(this.#ctx, db, opts);
   }
 
-  async dropView(db: string, view: string, opts: CallOptions = {}): Promise<void> {
-    await this.#call("dropView", opts, (o) =>
-      this.#rpc.dropView({ databaseId: db, userId: this.#userId, viewName: view }, o),
-    );
+  dropView(db: string, view: string, opts: CallOptions = {}): Promise<void> {
+    return catalog.dropView(this.#ctx, db, view, opts);
   }
 
   /** Creates a SQL macro: `createFunction(db, "add", ["a", "b"], "a + b")`. */
-  async createFunction(
+  createFunction(
     db: string,
     name: string,
     parameters: string[],
     body: string,
-    opts: CallOptions & { returnType?: string } = {},
+    opts: catalog.CreateFunctionOptions = {},
   ): Promise<void> {
-    await this.#call("createFunction", opts, (o) =>
-      this.#rpc.createFunction(
-        {
-          databaseId: db,
-          userId: this.#userId,
-          functionName: name,
-          functionBody: body,
-          parameters,
-          returnType: opts.returnType ?? "",
-        },
-        o,
-      ),
-    );
+    return catalog.createFunction(this.#ctx, db, name, parameters, body, opts);
   }
 
-  async listExtensions(db: string, opts: CallOptions = {}): Promise<ExtensionInfo[]> {
-    const res = await this.#call("listExtensions", opts, (o) =>
-      this.#rpc.listExtensions({ databaseId: db, userId: this.#userId }, o),
-    );
-    return res.extensions.map((e) => ({ ...e }));
+  listExtensions(db: string, opts: CallOptions = {}): Promise<ExtensionInfo[]> {
+    return catalog.listExtensions(this.#ctx, db, opts);
   }
 
   /** Built-in extensions are already loaded; any other is a FailedPreconditionError. */
-  async installExtension(db: string, name: string, opts: CallOptions = {}): Promise<void> {
-    await this.#call("installExtension", opts, (o) =>
-      this.#rpc.installExtension({ databaseId: db, userId: this.#userId, extensionName: name }, o),
-    );
+  installExtension(db: string, name: string, opts: CallOptions = {}): Promise<void> {
+    return catalog.installExtension(this.#ctx, db, name, opts);
   }
 
   // ---- object storage
@@ -498,73 +245,25 @@ export class DuckdbClient {
    * unless `createTable: false`. The counterpart of the integration guide's
    * `import_from_storage(db_id, user_id, table, bucket, key, format='parquet')`.
    */
-  async importFromStorage(
+  importFromStorage(
     db: string,
     table: string,
     bucket: string,
     key: string,
-    opts: CallOptions & {
-      /** Default "parquet", as in the guide. */
-      format?: DataFormat;
-      /** Default true, as in the guide. */
-      createTable?: boolean;
-      /** Empty the table first. Default false. */
-      truncate?: boolean;
-      /** Reader options, e.g. CSV `{ header: "true", delimiter: ";" }`. */
-      options?: Record<string, string>;
-    } = {},
-  ): Promise<{ rowsImported: number; executionTimeMs: number }> {
-    const res = await this.#call("importFromMinIO", opts, (o) =>
-      this.#rpc.importFromMinIO(
-        {
-          databaseId: db,
-          userId: this.#userId,
-          tableName: table,
-          bucketName: bucket,
-          objectKey: key,
-          format: opts.format ?? "parquet",
-          createTable: opts.createTable ?? true,
-          truncate: opts.truncate ?? false,
-          options: opts.options ?? {},
-        },
-        o,
-      ),
-    );
-    return { rowsImported: res.rowsImported, executionTimeMs: res.executionTimeMs };
+    opts: transfer.ImportFromStorageOptions = {},
+  ): Promise<transfer.ImportResult> {
+    return transfer.importFromStorage(this.#ctx, db, table, bucket, key, opts);
   }
 
   /** Writes a query's result to object storage; an existing key needs `overwrite`. */
-  async exportToStorage(
+  exportToStorage(
     db: string,
     sql: string,
     bucket: string,
     key: string,
-    opts: CallOptions & {
-      format: DataFormat;
-      overwrite?: boolean;
-      options?: Record<string, string>;
-    },
-  ): Promise<{ rowsExported: number; fileSize: number; executionTimeMs: number }> {
-    const res = await this.#call("exportToMinIO", opts, (o) =>
-      this.#rpc.exportToMinIO(
-        {
-          databaseId: db,
-          userId: this.#userId,
-          query: sql,
-          bucketName: bucket,
-          objectKey: key,
-          format: opts.format,
-          options: opts.options ?? {},
-          overwrite: opts.overwrite ?? false,
-        },
-        o,
-      ),
-    );
-    return {
-      rowsExported: res.rowsExported,
-      fileSize: Number(res.fileSize),
-      executionTimeMs: res.executionTimeMs,
-    };
+    opts: transfer.ExportToStorageOptions,
+  ): Promise<transfer.ExportResult> {
+    return transfer.exportToStorage(this.#ctx, db, sql, bucket, key, opts);
   }
 
   /**
@@ -572,32 +271,13 @@ export class DuckdbClient {
    * `file` (default `SELECT * FROM file`). The service sends no column types for
    * this call, so values are decoded by their wire member alone.
    */
-  async queryStorageFile<T = Record<string, unknown>>(
+  queryStorageFile<T = Record<string, unknown>>(
     db: string,
     bucket: string,
     key: string,
-    opts: CallOptions & { format: DataFormat; sql?: string; options?: Record<string, string> },
-  ): Promise<{ rows: T[]; columns: string[]; executionTimeMs: number }> {
-    const res = await this.#call("queryMinIOFile", opts, (o) =>
-      this.#rpc.queryMinIOFile(
-        {
-          databaseId: db,
-          userId: this.#userId,
-          bucketName: bucket,
-          objectKey: key,
-          format: opts.format,
-          query: opts.sql ?? "",
-          options: opts.options ?? {},
-        },
-        o,
-      ),
-    );
-    const { columns, decode } = createRowDecoder<T>(res.columns, [], this.#decode);
-    return {
-      rows: res.rows.map(decode),
-      columns: columns.map((c) => c.name),
-      executionTimeMs: res.executionTimeMs,
-    };
+    opts: transfer.QueryStorageFileOptions,
+  ): Promise<transfer.FileQueryResult<T>> {
+    return transfer.queryStorageFile<T>(this.#ctx, db, bucket, key, opts);
   }
 
   /**
@@ -605,79 +285,24 @@ export class DuckdbClient {
    * columns when missing): metadata first, then chunks, with backpressure, so memory
    * stays at about one chunk whatever the size.
    */
-  async importData(
+  importData(
     db: string,
     table: string,
     source: ImportSource,
-    opts: CallOptions & {
-      format: DataFormat;
-      options?: Record<string, string>;
-      /** Called after each chunk is handed to the transport. */
-      onProgress?: (progress: ImportProgress) => void;
-      /** Bytes per message. Default 256 KiB. */
-      chunkSize?: number;
-    },
-  ): Promise<{ rowsImported: number; executionTimeMs: number }> {
-    const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
-    if (!Number.isInteger(chunkSize) || chunkSize <= 0) {
-      throw invalidArgument("importData", `chunkSize must be a positive integer, got ${chunkSize}`);
-    }
-    const opened = await openImportSource(source, chunkSize);
-    const total = opened.size;
-    const metadata: duckdb.ImportDataMetadata = {
-      databaseId: db,
-      userId: this.#userId,
-      tableName: table,
-      format: opts.format,
-      totalSize: BigInt(total ?? 0),
-      options: opts.options ?? {},
-    };
-    const onProgress = opts.onProgress;
-    async function* messages(): AsyncGenerator<duckdb.ImportDataRequest> {
-      yield { payload: { $case: "metadata", value: metadata } };
-      let bytes = 0;
-      for await (const chunk of opened.chunks) {
-        yield { payload: { $case: "chunk", value: chunk } };
-        bytes += chunk.byteLength;
-        onProgress?.(total === undefined ? { bytes } : { bytes, total });
-      }
-    }
-    const res = await this.#call("importData", opts, (o) => this.#rpc.importData(messages(), o));
-    return { rowsImported: res.rowsImported, executionTimeMs: res.executionTimeMs };
+    opts: transfer.ImportDataOptions,
+  ): Promise<transfer.ImportResult> {
+    return transfer.importData(this.#ctx, db, table, source, opts);
   }
 
   // ---- service
 
   /** Needs no token. With `databaseId`, also checks that the database opens. */
-  async healthCheck(
-    opts: CallOptions & { databaseId?: string; detailed?: boolean } = {},
-  ): Promise<HealthStatus> {
-    const res = await this.#call("healthCheck", opts, (o) =>
-      this.#rpc.healthCheck(
-        { databaseId: opts.databaseId ?? "", detailed: opts.detailed ?? false },
-        o,
-      ),
-    );
-    return {
-      healthy: res.healthy,
-      status: res.status,
-      ...optionalDate("timestamp", res.timestamp),
-      ...(res.details ? { details: res.details } : {}),
-    };
+  healthCheck(opts: status.HealthCheckOptions = {}): Promise<HealthStatus> {
+    return status.healthCheck(this.#ctx, opts);
   }
 
-  async getMetrics(opts: CallOptions & { databaseId?: string } = {}): Promise<Metrics> {
-    const res = await this.#call("getMetrics", opts, (o) =>
-      this.#rpc.getMetrics({ databaseId: opts.databaseId ?? "" }, o),
-    );
-    return {
-      totalQueries: Number(res.totalQueries),
-      activeConnections: Number(res.activeConnections),
-      avgQueryTimeMs: res.avgQueryTimeMs,
-      cacheHits: Number(res.cacheHits),
-      cacheMisses: Number(res.cacheMisses),
-      ...(res.metrics ? { metrics: res.metrics } : {}),
-    };
+  getMetrics(opts: status.MetricsOptions = {}): Promise<Metrics> {
+    return status.getMetrics(this.#ctx, opts);
   }
 
   // ---- the integration guide's operations
@@ -685,213 +310,24 @@ export class DuckdbClient {
   /**
    * The guide's `analyze_data(db_id, user_id, query)`: runs a query and returns its
    * rows as objects. `userId` is sent as the request's user_id (it must be the
-   * token's subject; undefined or "" means the token's).
+   * token's subject; undefined or "" means the token's). `params` fill the query's
+   * $names, so values never become SQL text.
    */
-  async analyzeData(
+  analyzeData(
     dbId: string,
     userId: string | undefined,
     sql: string,
+    params?: Params,
   ): Promise<Record<string, unknown>[]> {
-    const res = await this.#call("executeQuery", {}, (o) =>
-      this.#rpc.executeQuery(
-        {
-          databaseId: dbId,
-          userId: userId ?? "",
-          query: sql,
-          parameters: {},
-          maxRows: 0,
-          timeoutSeconds: 0,
-          explain: false,
-        },
-        o,
-      ),
-    );
-    const { decode } = createRowDecoder(res.columns, res.columnTypes, this.#decode);
-    return res.rows.map(decode);
+    return queries.analyzeData(this.#ctx, dbId, userId, sql, params);
   }
 
   /** Closes the channels; calls in flight are cancelled. */
   close(): void {
-    this.#rpc.close();
-  }
-
-  // ---- plumbing
-
-  #encode(method: keyof Service["methods"], params: Params | undefined) {
-    try {
-      return encodeParameters(params);
-    } catch (err) {
-      if (err instanceof ParameterError) throw invalidArgument(method, err.message);
-      throw err;
-    }
-  }
-
-  #queryRequest(
-    method: "executeQuery" | "executeQueryStream",
-    db: string,
-    sql: string,
-    params: Params | undefined,
-    opts: QueryOptions,
-  ): duckdb.ExecuteQueryRequest {
-    return {
-      databaseId: db,
-      userId: this.#userId,
-      query: sql,
-      parameters: this.#encode(method, params),
-      maxRows: checkedInt(method, "maxRows", opts.maxRows),
-      timeoutSeconds: checkedInt(method, "timeoutSeconds", opts.timeoutSeconds),
-      explain: false,
-    };
-  }
-
-  /**
-   * One unary call. Errors are typed by @isa-cloud/rpc's middleware already; this adds
-   * `success: false` from older servers, which report failures in the body instead of
-   * a status.
-   */
-  async #call<R extends { success: boolean; error?: string }>(
-    method: keyof Service["methods"],
-    opts: CallOptions,
-    run: (o: CallOptions) => Promise<R>,
-  ): Promise<R> {
-    const res = await run(callOptionsOf(opts));
-    if (!res.success && res.error) throw failedInBody(method, res.error);
-    return res;
-  }
-
-  async *#rowBatches<T>(
-    request: duckdb.ExecuteQueryRequest,
-    callOptions: CallOptions,
-    decodeOptions: DecodeOptions,
-  ): AsyncGenerator<QueryBatch<T>> {
-    let decoder: ReturnType<typeof createRowDecoder<T>> | undefined;
-    for await (const chunk of this.#rpc.executeQueryStream(request, callOptions)) {
-      if (!chunk.success && chunk.error) throw failedInBody("executeQueryStream", chunk.error);
-      decoder ??= createRowDecoder<T>(chunk.columns, chunk.columnTypes, decodeOptions);
-      const rows = chunk.rows;
-      const out = new Array<T>(rows.length);
-      for (let i = 0; i < rows.length; i++) out[i] = decoder.decode(rows[i]!);
-      yield { columns: decoder.columns, rows: out };
-    }
-  }
-
-  /**
-   * With `fallback`, a service without ExecuteQueryColumnar (UNIMPLEMENTED, which can
-   * only come before the first chunk) gets the row-by-row call instead, and this
-   * client remembers not to ask again.
-   */
-  async *#columnarBatches<T>(
-    request: duckdb.ExecuteQueryRequest,
-    callOptions: CallOptions,
-    decodeOptions: DecodeOptions,
-    fallback: boolean,
-  ): AsyncGenerator<QueryBatch<T>> {
-    const chunks = this.#rpc.executeQueryColumnar(request, callOptions)[Symbol.asyncIterator]();
-    try {
-      let next: IteratorResult<duckdb.ColumnarChunk>;
-      try {
-        next = await chunks.next();
-      } catch (err) {
-        if (fallback && err instanceof StorageError && err.code === Status.UNIMPLEMENTED) {
-          this.#columnar = false;
-          yield* this.#rowBatches<T>(request, callOptions, decodeOptions);
-          return;
-        }
-        throw err;
-      }
-      this.#columnar = true;
-      let decoder: ReturnType<typeof createColumnarDecoder<T>> | undefined;
-      while (!next.done) {
-        const chunk = next.value;
-        decoder ??= createColumnarDecoder<T>(chunk.columns, chunk.columnTypes, decodeOptions);
-        yield { columns: decoder.columns, rows: decoder.decode(chunk) };
-        next = await chunks.next();
-      }
-    } finally {
-      // Leaving early cancels the call (nice-grpc cancels on return()).
-      await chunks.return?.();
-    }
+    this.#ctx.rpc.close();
   }
 }
 
 export function createDuckdbClient(options: DuckdbClientOptions): DuckdbClient {
   return new DuckdbClient(options);
-}
-
-/**
- * Only the options given: an explicit `deadline: undefined` would switch off the
- * client's default deadline.
- */
-function callOptionsOf(opts: CallOptions): CallOptions {
-  const out: CallOptions = {};
-  if (opts.signal) out.signal = opts.signal;
-  if (opts.deadline !== undefined) out.deadline = opts.deadline;
-  return out;
-}
-
-function invalidArgument(method: keyof Service["methods"], message: string): Error {
-  return new InvalidArgumentError(methodPath(method), Status.INVALID_ARGUMENT, message);
-}
-
-function failedInBody(method: keyof Service["methods"], message: string): Error {
-  return new StorageError(methodPath(method), Status.UNKNOWN, message);
-}
-
-function required<T>(method: keyof Service["methods"], value: T | undefined, field: string): T {
-  if (value === undefined) {
-    throw new StorageError(methodPath(method), Status.INTERNAL, `the response has no ${field}`);
-  }
-  return value;
-}
-
-function checkedInt(method: keyof Service["methods"], name: string, value: number | undefined) {
-  if (value === undefined) return 0;
-  if (!Number.isInteger(value) || value < 0 || value > 2 ** 31 - 1) {
-    throw invalidArgument(method, `${name} must be a whole number from 0 to 2^31-1, got ${value}`);
-  }
-  return value;
-}
-
-function pickTimestamps(opts: QueryOptions): DecodeOptions {
-  return opts.timestamps ? { timestamps: opts.timestamps } : {};
-}
-
-function optionalDate<K extends string>(key: K, ts: Timestamp | undefined): { [P in K]?: Date } {
-  return (ts ? { [key]: timestampToDate(ts) } : {}) as { [P in K]?: Date };
-}
-
-function toDatabaseInfo(info: duckdb.DatabaseInfo): DatabaseInfo {
-  return {
-    databaseId: info.databaseId,
-    databaseName: info.databaseName,
-    userId: info.userId,
-    organizationId: info.organizationId,
-    sizeBytes: Number(info.sizeBytes),
-    tableCount: info.tableCount,
-    ...optionalDate("createdAt", info.createdAt),
-    ...optionalDate("lastAccessed", info.lastAccessed),
-    metadata: { ...info.metadata },
-    version: info.version,
-  };
-}
-
-function toTableInfo(info: duckdb.TableInfo): TableInfo {
-  return {
-    tableName: info.tableName,
-    schemaName: info.schemaName,
-    columns: info.columns.map((c) => ({
-      name: c.name,
-      type: c.dataType,
-      nullable: c.nullable,
-      defaultValue: c.defaultValue,
-      isPrimaryKey: c.isPrimaryKey,
-      isUnique: c.isUnique,
-      comment: c.comment,
-    })),
-    rowCount: Number(info.rowCount),
-    sizeBytes: Number(info.sizeBytes),
-    tableType: info.tableType,
-    ...optionalDate("createdAt", info.createdAt),
-    comment: info.comment,
-  };
 }

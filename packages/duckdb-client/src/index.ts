@@ -1,17 +1,6 @@
-// The typed errors this client throws, re-exported so one import covers both.
-export {
-  AbortedError,
-  AlreadyExistsError,
-  DeadlineExceededError,
-  FailedPreconditionError,
-  InvalidArgumentError,
-  NotFoundError,
-  PermissionDeniedError,
-  ResourceExhaustedError,
-  ServiceUnavailableError,
-  StorageError,
-  UnauthenticatedError,
-} from "@isa-cloud/rpc";
+// The typed errors this client throws, re-exported so one import covers both; the list
+// lives in one place, @isa-cloud/rpc/errors.
+export * from "@isa-cloud/rpc/errors";
 export { createDuckdbClient, DuckdbClient } from "./duckdb-client.js";
 export type { DuckdbField, DuckdbType } from "./duckdb-type.js";
 export { parseDuckdbType } from "./duckdb-type.js";

@@ -1,4 +1,4 @@
-import type { ClientOptions } from "@isa-cloud/rpc";
+import type { ClientOptions } from "@isa-cloud/rpc/client";
 import type { Column } from "./row-decoder.js";
 import type { TimestampMode } from "./value-decoder.js";
 
@@ -44,6 +44,13 @@ export interface QueryOptions extends CallOptions {
   timeoutSeconds?: number;
   /** Overrides the client's `timestamps` for this query. */
   timestamps?: TimestampMode;
+  /**
+   * Have the service refuse, with InvalidArgumentError, any statement its own classifier
+   * does not find read-only (SELECT, EXPLAIN, DESCRIBE, ...): for running SQL written by
+   * someone else under a promise that it only reads. The service decides, so nothing here
+   * parses SQL. Default false. Example: `{ readOnly: true }`.
+   */
+  readOnly?: boolean;
 }
 
 export interface StreamOptions extends QueryOptions {

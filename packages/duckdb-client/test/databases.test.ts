@@ -4,7 +4,7 @@ import {
   NotFoundError,
   PermissionDeniedError,
   UnauthenticatedError,
-} from "@isa-cloud/rpc";
+} from "@isa-cloud/rpc/wire";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDuckdbClient, type DuckdbClient } from "../src/index.js";
 import { type Stack, startStack } from "./stack.js";
@@ -80,6 +80,26 @@ describe("databases", () => {
       expect(health.status).toBe("SERVING");
     } finally {
       anonymous.close();
+    }
+  });
+
+  it("acts for one caller through withToken, over the shared client's connections", async () => {
+    const shared = createDuckdbClient({ address: stack.address });
+    try {
+      const asAlice = shared.withToken(await stack.token("alice"));
+      const asBob = shared.withToken(await stack.token("bob"));
+      const names = (list: { databases: Array<{ databaseId: string }> }) =>
+        list.databases.map((d) => d.databaseId);
+      expect(names(await asAlice.listDatabases())).toContain("user-alice-analytics");
+      expect(names(await asBob.listDatabases())).not.toContain("user-alice-analytics");
+      const rows = await asAlice.query("user-alice-analytics", "SELECT count(*) AS n FROM t");
+      expect(rows.rows).toEqual([{ n: 1n }]);
+      // A view's close() leaves the shared connections alone; the root still has no token.
+      asAlice.close();
+      await expect(asBob.listDatabases()).resolves.toBeDefined();
+      await expect(shared.listDatabases()).rejects.toBeInstanceOf(UnauthenticatedError);
+    } finally {
+      shared.close();
     }
   });
 

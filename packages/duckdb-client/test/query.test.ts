@@ -4,7 +4,7 @@ import {
   NotFoundError,
   PermissionDeniedError,
   ResourceExhaustedError,
-} from "@isa-cloud/rpc";
+} from "@isa-cloud/rpc/wire";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DuckdbClient } from "../src/index.js";
 import { type Stack, startStack } from "./stack.js";

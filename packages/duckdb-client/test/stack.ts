@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { duckdbConfigFromEnv, startDuckdbService } from "@isa-cloud/duckdb-service";
 import { createMinioClient, type MinioClient } from "@isa-cloud/minio-client";
 import { minioConfigFromEnv, startMinioService } from "@isa-cloud/minio-service";
-import { signToken } from "@isa-cloud/rpc";
+import { signToken } from "@isa-cloud/rpc-server";
 import { createDuckdbClient, type DuckdbClient, type DuckdbClientOptions } from "../src/index.js";
 
 const SECRET = "duckdb-client-test-secret";

@@ -9,7 +9,7 @@ import {
   InvalidArgumentError,
   NotFoundError,
   PermissionDeniedError,
-} from "@isa-cloud/rpc";
+} from "@isa-cloud/rpc/wire";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DuckdbClient, ImportProgress } from "../src/index.js";
 import { type Stack, startStack } from "./stack.js";

@@ -1,5 +1,6 @@
 import { DuckDBServiceDefinition } from "@isa-cloud/proto";
-import { createIsaClient, InvalidArgumentError, NotFoundError } from "@isa-cloud/rpc";
+import { createIsaClient } from "@isa-cloud/rpc/client";
+import { InvalidArgumentError, NotFoundError } from "@isa-cloud/rpc/wire";
 import { createServer, type Server } from "nice-grpc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDuckdbClient, type DuckdbClient, type StreamOptions } from "../src/index.js";

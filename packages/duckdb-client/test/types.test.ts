@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from "@isa-cloud/rpc";
+import { InvalidArgumentError } from "@isa-cloud/rpc/wire";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { asJson, createDuckdbClient, type DuckdbClient, type Interval } from "../src/index.js";
 import { type Stack, startStack } from "./stack.js";

@@ -18,7 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { MinIOServiceDefinition } from "@isa-cloud/proto";
-import { signToken } from "@isa-cloud/rpc";
+import { signToken } from "@isa-cloud/rpc-server";
 import { createChannel, createClient, Metadata } from "nice-grpc";
 import { MinioClient } from "../dist/index.js";
 

@@ -1,6 +1,6 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
-import { rechunk } from "@isa-cloud/rpc";
+import { rechunk } from "@isa-cloud/rpc/wire";
 
 /** Everything putObject accepts as the object's content. */
 export type ObjectBody =

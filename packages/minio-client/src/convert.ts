@@ -1,5 +1,5 @@
 import { minio, type Timestamp, timestampToDate } from "@isa-cloud/proto";
-import { toSafeNumber } from "@isa-cloud/rpc";
+import { toSafeNumber } from "@isa-cloud/rpc/wire";
 import type { BucketInfo, BucketPolicy, CannedPolicy, ObjectInfo } from "./types.js";
 
 // An absent timestamp becomes an Invalid Date: visibly wrong, where the epoch

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, StorageError } from "@isa-cloud/rpc";
+import { InvalidArgumentError, IsaError } from "@isa-cloud/rpc/wire";
 import { Status } from "nice-grpc-common";
 
 const SERVICE = "/isa.minio.MinIOService/";
@@ -20,7 +20,7 @@ export function assertSuccess<T extends { success: boolean; error?: string }>(
   response: T,
 ): T {
   if (!response.success) {
-    throw new StorageError(
+    throw new IsaError(
       SERVICE + method,
       Status.UNKNOWN,
       response.error || "the service reported a failure without a reason",

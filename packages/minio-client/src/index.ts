@@ -1,17 +1,6 @@
-// The typed errors this client throws, re-exported so one import covers both.
-export {
-  AbortedError,
-  AlreadyExistsError,
-  DeadlineExceededError,
-  FailedPreconditionError,
-  InvalidArgumentError,
-  NotFoundError,
-  PermissionDeniedError,
-  ResourceExhaustedError,
-  ServiceUnavailableError,
-  StorageError,
-  UnauthenticatedError,
-} from "@isa-cloud/rpc";
+// The typed errors this client throws, re-exported so one import covers both; the list
+// lives in one place, @isa-cloud/rpc/errors.
+export * from "@isa-cloud/rpc/errors";
 export type { ObjectBody } from "./body-source.js";
 export { createMinioClient, MinioClient } from "./minio-client.js";
 export type {

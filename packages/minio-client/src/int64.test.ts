@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from "@isa-cloud/rpc";
+import { InvalidArgumentError } from "@isa-cloud/rpc/wire";
 import { Status } from "nice-grpc-common";
 import { describe, expect, it } from "vitest";
 import { toInt64 } from "./int64.js";

@@ -1,5 +1,5 @@
 import type { minio } from "@isa-cloud/proto";
-import { StorageError } from "@isa-cloud/rpc";
+import { IsaError } from "@isa-cloud/rpc/wire";
 import { Status } from "nice-grpc-common";
 import { toObjectInfo } from "./convert.js";
 import type { MinioRpc } from "./rpc-types.js";
@@ -59,7 +59,7 @@ export async function openObject(
         yield payload.value;
       }
       if (bytes !== total) {
-        throw new StorageError(
+        throw new IsaError(
           "/isa.minio.MinIOService/GetObject",
           Status.DATA_LOSS,
           `the object's stream ended after ${bytes} of ${total} bytes`,

@@ -1,5 +1,5 @@
 import type { MinIOServiceDefinition } from "@isa-cloud/proto";
-import type { IsaClient } from "@isa-cloud/rpc";
+import type { IsaClient } from "@isa-cloud/rpc/client";
 
 /** The generated MinIOService client, behind @isa-cloud/rpc's middleware. */
 export type MinioRpc = IsaClient<MinIOServiceDefinition>;

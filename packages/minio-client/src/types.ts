@@ -1,4 +1,4 @@
-import type { ClientOptions } from "@isa-cloud/rpc";
+import type { ClientOptions } from "@isa-cloud/rpc/client";
 
 /**
  * Connection settings: exactly @isa-cloud/rpc's ClientOptions (address, token,

@@ -1,15 +1,15 @@
 import { randomBytes } from "node:crypto";
 import net, { type AddressInfo } from "node:net";
-import { signToken } from "@isa-cloud/rpc";
+import { signToken } from "@isa-cloud/rpc-server";
 import { Status } from "nice-grpc-common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   DeadlineExceededError,
+  IsaError,
   MinioClient,
   NotFoundError,
   ResourceExhaustedError,
   ServiceUnavailableError,
-  StorageError,
   UnauthenticatedError,
 } from "../src/index.js";
 import { rejectionOf, type Storage, startStorage } from "./storage.js";
@@ -51,7 +51,7 @@ describe("typed errors from real conditions", () => {
     const anonymous = clientOf({ address: storage.address });
     const error = await rejectionOf(anonymous.listBuckets());
     expect(error).toBeInstanceOf(UnauthenticatedError);
-    expect(error).toBeInstanceOf(StorageError);
+    expect(error).toBeInstanceOf(IsaError);
     expect(error).toMatchObject({
       code: Status.UNAUTHENTICATED,
       path: "/isa.minio.MinIOService/ListBuckets",

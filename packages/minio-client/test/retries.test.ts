@@ -1,5 +1,5 @@
 import net, { type AddressInfo } from "node:net";
-import { signToken } from "@isa-cloud/rpc";
+import { signToken } from "@isa-cloud/rpc-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MinioClient, ServiceUnavailableError } from "../src/index.js";
 import { type FaultProxy, startFaultProxy } from "./fault-proxy.js";

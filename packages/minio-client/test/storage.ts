@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startMinioService } from "@isa-cloud/minio-service";
-import { signToken } from "@isa-cloud/rpc";
+import { signToken } from "@isa-cloud/rpc-server";
 import { createMinioClient, type MinioClient, type MinioClientOptions } from "../src/index.js";
 
 export interface Storage {

@@ -1,0 +1,113 @@
+import type { duckdb } from "@isa-cloud/proto";
+import { IsaError } from "@isa-cloud/rpc/wire";
+import { Status } from "nice-grpc-common";
+import { createColumnarDecoder } from "./columnar-decoder.js";
+import { assertSuccess, invalidArgument } from "./errors.js";
+import { type Params, queryDecodeOptions, queryRequest } from "./query-request.js";
+import { QueryStream } from "./query-stream.js";
+import { createRowDecoder } from "./row-decoder.js";
+import { type ClientContext, callOptions } from "./rpc-context.js";
+import type { CallOptions, QueryBatch, StreamOptions } from "./types.js";
+import type { DecodeOptions } from "./value-decoder.js";
+
+const TRANSPORTS: ReadonlyArray<StreamOptions["transport"]> = ["auto", "columnar", "rows"];
+
+/**
+ * Opens streamed queries over ExecuteQueryColumnar or ExecuteQueryStream. A class for
+ * one piece of state: whether the service has the columnar call, learnt by the first
+ * stream that asks, so later ones do not ask a service that lacks it again.
+ */
+export class QueryStreamer {
+  readonly #ctx: ClientContext;
+  /** Whether the service has ExecuteQueryColumnar; undefined until a stream finds out. */
+  readonly #service: { columnar?: boolean };
+
+  constructor(ctx: ClientContext, service: { columnar?: boolean } = {}) {
+    this.#ctx = ctx;
+    this.#service = service;
+  }
+
+  /** A streamer for another context (another caller's token) of the same service. */
+  withContext(ctx: ClientContext): QueryStreamer {
+    return new QueryStreamer(ctx, this.#service);
+  }
+
+  open<T>(
+    db: string,
+    sql: string,
+    params: Params | undefined,
+    opts: StreamOptions,
+  ): QueryStream<T> {
+    const decode = queryDecodeOptions(this.#ctx, opts);
+    const transport = opts.transport ?? "auto";
+    return new QueryStream<T>(() => {
+      // Options and parameters are checked when iteration starts, still before the call.
+      if (!TRANSPORTS.includes(transport)) {
+        throw invalidArgument(
+          "executeQueryStream",
+          `transport must be "auto", "columnar" or "rows"`,
+        );
+      }
+      const request = queryRequest(this.#ctx, "executeQueryStream", db, sql, params, opts);
+      const call = callOptions(opts);
+      if (transport === "rows" || (transport === "auto" && this.#service.columnar === false)) {
+        return this.#rowBatches<T>(request, call, decode);
+      }
+      return this.#columnarBatches<T>(request, call, decode, transport === "auto");
+    });
+  }
+
+  async *#rowBatches<T>(
+    request: duckdb.ExecuteQueryRequest,
+    call: CallOptions,
+    decodeOptions: DecodeOptions,
+  ): AsyncGenerator<QueryBatch<T>> {
+    let decoder: ReturnType<typeof createRowDecoder<T>> | undefined;
+    for await (const chunk of this.#ctx.rpc.executeQueryStream(request, call)) {
+      assertSuccess("executeQueryStream", chunk);
+      decoder ??= createRowDecoder<T>(chunk.columns, chunk.columnTypes, decodeOptions);
+      const rows = chunk.rows;
+      const out = new Array<T>(rows.length);
+      for (let i = 0; i < rows.length; i++) out[i] = decoder.decode(rows[i]!);
+      yield { columns: decoder.columns, rows: out };
+    }
+  }
+
+  /**
+   * With `fallback`, a service without ExecuteQueryColumnar (UNIMPLEMENTED, which can
+   * only come before the first chunk) gets the row-by-row call instead, and this
+   * streamer remembers not to ask again.
+   */
+  async *#columnarBatches<T>(
+    request: duckdb.ExecuteQueryRequest,
+    call: CallOptions,
+    decodeOptions: DecodeOptions,
+    fallback: boolean,
+  ): AsyncGenerator<QueryBatch<T>> {
+    const chunks = this.#ctx.rpc.executeQueryColumnar(request, call)[Symbol.asyncIterator]();
+    try {
+      let next: IteratorResult<duckdb.ColumnarChunk>;
+      try {
+        next = await chunks.next();
+      } catch (err) {
+        if (fallback && err instanceof IsaError && err.code === Status.UNIMPLEMENTED) {
+          this.#service.columnar = false;
+          yield* this.#rowBatches<T>(request, call, decodeOptions);
+          return;
+        }
+        throw err;
+      }
+      this.#service.columnar = true;
+      let decoder: ReturnType<typeof createColumnarDecoder<T>> | undefined;
+      while (!next.done) {
+        const chunk = next.value;
+        decoder ??= createColumnarDecoder<T>(chunk.columns, chunk.columnTypes, decodeOptions);
+        yield { columns: decoder.columns, rows: decoder.decode(chunk) };
+        next = await chunks.next();
+      }
+    } finally {
+      // Leaving early cancels the call (nice-grpc cancels on return()).
+      await chunks.return?.();
+    }
+  }
+}
