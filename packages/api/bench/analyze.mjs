@@ -6,15 +6,12 @@
 //   pnpm --filter @isa-cloud/api bench            (defaults below)
 //   BENCH_EVENTS=200000 BENCH_CONNECTIONS=32 BENCH_SECONDS=15 pnpm --filter @isa-cloud/api bench
 import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { mkdtemp, rm } from "node:fs/promises";
-import { cpus, tmpdir } from "node:os";
-import { join } from "node:path";
+import { cpus } from "node:os";
 import { createInterface } from "node:readline";
 import { ANALYZE_BEHAVIOR_SQL, analyticsDatabaseId } from "@isa-cloud/data-service";
 import { DuckdbClient } from "@isa-cloud/duckdb-client";
-import { signToken } from "@isa-cloud/rpc";
+import { manyEventsCsv, randomSecret, tokenSigner } from "@isa-cloud/testing";
 import autocannon from "autocannon";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
@@ -24,8 +21,7 @@ const WARMUP_SECONDS = 2;
 const USER = "bench-user";
 const RANGE = { start: "2024-01-01", end: "2024-01-31" };
 
-const dir = await mkdtemp(join(tmpdir(), "isa-bench-"));
-const secret = randomBytes(32).toString("hex");
+const secret = randomSecret();
 const children = [];
 
 async function startChild(role, env) {
@@ -33,7 +29,6 @@ async function startChild(role, env) {
     env: {
       ...process.env,
       ISA_JWT_SECRET: secret,
-      BENCH_DIR: dir,
       UV_THREADPOOL_SIZE: "16",
       ...env,
     },
@@ -48,16 +43,6 @@ async function startChild(role, env) {
     }),
   ]);
   return JSON.parse(line);
-}
-
-function eventsCsv(count) {
-  const types = ["page_view", "click", "search", "add_to_cart", "purchase"];
-  const lines = ["event_type,date,duration,value"];
-  for (let i = 0; i < count; i++) {
-    const day = String(1 + (i % 31)).padStart(2, "0");
-    lines.push(`${types[i % types.length]},2024-01-${day},${(i % 97) + 0.5},${i % 13}`);
-  }
-  return `${lines.join("\n")}\n`;
 }
 
 function percentile(sorted, p) {
@@ -93,20 +78,13 @@ async function closedLoop(fn, seconds) {
 
 try {
   const services = await startChild("services", {});
-  const env = {
-    MINIO_GRPC_HOST: "127.0.0.1",
-    MINIO_GRPC_PORT: String(services.storagePort),
-    DUCKDB_GRPC_HOST: "127.0.0.1",
-    DUCKDB_GRPC_PORT: String(services.analyticsPort),
-    API_RATE_LIMIT_MAX: "0",
-    LOG_LEVEL: "warn",
-  };
+  const env = { ...services.env, API_RATE_LIMIT_MAX: "0" };
   const api = await startChild("api", env);
-  const token = await signToken({ secret, sub: USER, expiresIn: "1h" });
+  const token = await tokenSigner(secret)(USER);
   const headers = { authorization: `Bearer ${token}` };
 
   // Load the events through the API, as a user would.
-  const csv = eventsCsv(EVENTS);
+  const csv = manyEventsCsv(EVENTS);
   const put = await fetch(`${api.url}/api/v1/data/files/bench/events.csv`, {
     method: "PUT",
     headers: { ...headers, "content-type": "text/csv" },
@@ -123,7 +101,7 @@ try {
 
   // Direct: the same statement and parameters the API's analyze runs.
   const duckdb = new DuckdbClient({
-    address: `127.0.0.1:${services.analyticsPort}`,
+    address: services.analyticsAddress,
     token,
     poolSize: 1,
   });
@@ -176,5 +154,4 @@ try {
     child.kill("SIGTERM");
     await once(child, "exit");
   }
-  await rm(dir, { recursive: true, force: true });
 }

@@ -1,4 +1,4 @@
-import type { Identity } from "@isa-cloud/rpc";
+import type { Identity } from "@isa-cloud/rpc/wire";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { HttpProblem } from "./http-problem.js";
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // isa-api: the HTTP API alone, configured from the environment (and ./.env).
-import { ConfigError } from "@isa-cloud/data-service";
-import { createLogger } from "@isa-cloud/rpc";
+import { ConfigError } from "@isa-cloud/rpc/wire";
+import { createLogger } from "@isa-cloud/rpc-server";
 import { apiConfigFromEnv, loadEnvFile } from "./config.js";
 import { startApi } from "./server.js";
 

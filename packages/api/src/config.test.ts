@@ -1,8 +1,8 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConfigError } from "@isa-cloud/data-service";
-import { DEV_JWT_SECRET } from "@isa-cloud/rpc";
+import { ConfigError } from "@isa-cloud/rpc/wire";
+import { DEV_JWT_SECRET } from "@isa-cloud/rpc-server";
 import { describe, expect, it } from "vitest";
 import { apiConfigFromEnv, loadEnvFile } from "./config.js";
 

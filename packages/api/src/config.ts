@@ -1,14 +1,13 @@
+import { type DataServiceConfig, dataServiceConfigFromEnv } from "@isa-cloud/data-service";
 import {
   ConfigError,
-  type DataServiceConfig,
-  dataServiceConfigFromEnv,
   readBoolean,
   readChoice,
   readHost,
   readInteger,
   readPort,
-} from "@isa-cloud/data-service";
-import { type AuthConfig, authConfigFromEnv } from "@isa-cloud/rpc";
+} from "@isa-cloud/rpc/wire";
+import { type AuthConfig, authConfigFromEnv } from "@isa-cloud/rpc-server";
 import { config as loadDotenv } from "dotenv";
 
 type Env = Record<string, string | undefined>;

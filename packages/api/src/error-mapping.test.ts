@@ -4,13 +4,13 @@ import {
   DeadlineExceededError,
   FailedPreconditionError,
   InvalidArgumentError,
+  IsaError,
   NotFoundError,
   PermissionDeniedError,
   ResourceExhaustedError,
   ServiceUnavailableError,
-  StorageError,
   UnauthenticatedError,
-} from "@isa-cloud/rpc";
+} from "@isa-cloud/rpc/wire";
 import { ServerError, Status } from "nice-grpc-common";
 import { describe, expect, it } from "vitest";
 import { toHttpError } from "./error-mapping.js";
@@ -59,7 +59,7 @@ describe("toHttpError", () => {
   });
 
   it("hides the details of unexpected service errors", () => {
-    const mapped = toHttpError(new StorageError(path, Status.INTERNAL, "stack trace here"));
+    const mapped = toHttpError(new IsaError(path, Status.INTERNAL, "stack trace here"));
     expect(mapped.statusCode).toBe(500);
     expect(mapped.message).not.toContain("stack");
   });

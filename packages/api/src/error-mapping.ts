@@ -4,13 +4,13 @@ import {
   DeadlineExceededError,
   FailedPreconditionError,
   InvalidArgumentError,
+  IsaError,
   NotFoundError,
   PermissionDeniedError,
   ResourceExhaustedError,
   ServiceUnavailableError,
-  StorageError,
   UnauthenticatedError,
-} from "@isa-cloud/rpc";
+} from "@isa-cloud/rpc/wire";
 import { ServerError, Status } from "nice-grpc-common";
 import { HttpProblem } from "./http-problem.js";
 
@@ -55,7 +55,7 @@ export function errorName(statusCode: number): string {
  * checks) to HTTP, following Google's gRPC-to-HTTP table except where noted.
  * Order matters only for readability: the classes are disjoint.
  */
-const BY_CLASS: Array<[new (...args: never[]) => StorageError, number, string]> = [
+const BY_CLASS: Array<[new (...args: never[]) => IsaError, number, string]> = [
   [InvalidArgumentError, 400, "invalid_argument"],
   // A precondition of the data (e.g. a non-empty bucket) is something the caller fixes: 400.
   [FailedPreconditionError, 400, "failed_precondition"],
@@ -86,7 +86,7 @@ export function toHttpError(err: unknown, retryAfterSeconds = 5): HttpError {
   if (err instanceof HttpProblem) {
     return { statusCode: err.statusCode, code: err.code, message: err.message };
   }
-  if (err instanceof StorageError) {
+  if (err instanceof IsaError) {
     for (const [ErrorClass, statusCode, code] of BY_CLASS) {
       if (!(err instanceof ErrorClass)) continue;
       if (statusCode === 503) {

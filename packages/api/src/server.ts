@@ -1,12 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { DataService, StorageService } from "@isa-cloud/data-service";
-import {
-  assertDevSecretStaysLocal,
-  connectableHost,
-  createLogger,
-  DEV_JWT_SECRET,
-  formatHostPort,
-} from "@isa-cloud/rpc";
+import { connectableHost, formatHostPort } from "@isa-cloud/rpc/wire";
+import { assertDevSecretStaysLocal, createLogger, DEV_JWT_SECRET } from "@isa-cloud/rpc-server";
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "./app.js";
 import type { ApiConfig } from "./config.js";

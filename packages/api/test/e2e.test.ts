@@ -1,9 +1,11 @@
 import { createHash, randomBytes } from "node:crypto";
+import { bearer, eventsCsv } from "@isa-cloud/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bearer, eventsCsv, startStack, type TestStack } from "./stack.js";
+import { startTestApp, type TestApp } from "./test-app.js";
 
 // Over a real socket: the stack's three servers on loopback, driven with fetch.
-let stack: TestStack;
+let stack: TestApp;
+let url: string;
 let alice: { authorization: string };
 let bob: { authorization: string };
 
@@ -13,7 +15,7 @@ async function call(
   headers: Record<string, string>,
   body?: unknown,
 ): Promise<Response> {
-  return fetch(`${stack.url}/api/v1/data${path}`, {
+  return fetch(`${url}/api/v1/data${path}`, {
     method,
     headers: body === undefined ? headers : { ...headers, "content-type": "application/json" },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -47,7 +49,8 @@ async function eventually(attempt: () => Promise<Response>, status: number): Pro
 }
 
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startTestApp();
+  url = await stack.listen();
   alice = bearer(await stack.token("alice"));
   bob = bearer(await stack.token("bob"));
 });
@@ -76,7 +79,7 @@ describe("two users, upload to report", () => {
       data: Buffer.from(aliceCsv).toString("base64"),
     });
     expect(up1.status).toBe(201);
-    const up2 = await fetch(`${stack.url}/api/v1/data/files/events`, {
+    const up2 = await fetch(`${url}/api/v1/data/files/events`, {
       method: "PUT",
       headers: { ...bob, "content-type": "application/x-ndjson" },
       body: bobJson,
@@ -163,7 +166,7 @@ describe("large files", () => {
         yield content.subarray(offset, offset + 1024 * 1024);
       }
     }
-    const put = await fetch(`${stack.url}/api/v1/data/files/big/blob.bin`, {
+    const put = await fetch(`${url}/api/v1/data/files/big/blob.bin`, {
       method: "PUT",
       headers: { ...alice, "content-type": "application/octet-stream" },
       body: body(),
@@ -193,7 +196,7 @@ describe("an upload the client abandons", () => {
       }
     }
     await expect(
-      fetch(`${stack.url}/api/v1/data/files/abandoned.bin`, {
+      fetch(`${url}/api/v1/data/files/abandoned.bin`, {
         method: "PUT",
         headers: { ...alice, "content-type": "application/octet-stream" },
         body: body(),
@@ -224,7 +227,7 @@ describe("a service that stops", () => {
       code: "service_unavailable",
       message: expect.stringContaining("analytics service"),
     });
-    const ready = await fetch(`${stack.url}/readyz`);
+    const ready = await fetch(`${url}/readyz`);
     expect(ready.status).toBe(503);
     expect((await read(ready)).services).toMatchObject({
       storage: { status: "SERVING" },
@@ -239,7 +242,7 @@ describe("a service that stops", () => {
       count: 2,
       avg_duration: 50,
     });
-    expect((await eventually(() => fetch(`${stack.url}/readyz`), 200)).status).toBe(200);
+    expect((await eventually(() => fetch(`${url}/readyz`), 200)).status).toBe(200);
   });
 
   it("gives 503 while storage is down, and recovers when it returns", async () => {

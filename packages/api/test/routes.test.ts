@@ -1,9 +1,10 @@
 import { Readable } from "node:stream";
-import { signToken } from "@isa-cloud/rpc";
+import { bearer, eventsCsv, tokenSigner } from "@isa-cloud/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bearer, eventsCsv, startStack, type TestStack } from "./stack.js";
+import { startTestApp, type TestApp } from "./test-app.js";
 
-let stack: TestStack;
+// Every route in-process through inject(): the socket is not what these tests are about.
+let stack: TestApp;
 let auth: { authorization: string };
 
 const csv = eventsCsv([
@@ -32,7 +33,7 @@ async function countEvents(): Promise<number> {
 }
 
 beforeAll(async () => {
-  stack = await startStack({ bodyLimit: 64 * 1024, maxUploadBytes: 100_000 });
+  stack = await startTestApp({ bodyLimit: 64 * 1024, maxUploadBytes: 100_000 });
   auth = bearer(await stack.token("alice"));
 });
 
@@ -111,8 +112,8 @@ describe("authentication", () => {
   });
 
   it("refuses a token that is not a JWT, one signed with another secret, and an expired one", async () => {
-    const forged = await signToken({ secret: "x".repeat(40), sub: "alice" });
-    const expired = await stack.token("alice", "-1m");
+    const forged = await tokenSigner("x".repeat(40))("alice");
+    const expired = await stack.token("alice", { expiresIn: "-1m" });
     for (const token of ["not-a-jwt", forged, expired]) {
       const res = await stack.app.inject({ url: "/api/v1/data/files", headers: bearer(token) });
       expect(res.statusCode).toBe(401);
@@ -128,7 +129,7 @@ describe("authentication", () => {
   });
 
   it("refuses a service-to-service (isa_system) token with 403, whatever the route", async () => {
-    const system = bearer(await signToken({ secret: stack.secret, sub: "alice", system: true }));
+    const system = bearer(await stack.token("alice", { system: true }));
     const list = await stack.app.inject({ url: "/api/v1/data/files", headers: system });
     expect(list.statusCode).toBe(403);
     expect(list.json()).toMatchObject({ code: "permission_denied" });

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { signToken } from "@isa-cloud/rpc";
+import { signToken } from "@isa-cloud/rpc-server";
 import { readDevSecret } from "./dev-secret.js";
 
 /** Where a command writes and what it reads: the process's, or a test's. */

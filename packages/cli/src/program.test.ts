@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createTokenVerifier } from "@isa-cloud/rpc";
+import { createTokenVerifier } from "@isa-cloud/rpc-server";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { memoryIo } from "../test/memory-io.js";
 import { parseParam } from "./commands/query.js";

@@ -1,19 +1,20 @@
-import { randomBytes } from "node:crypto";
 import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { signToken } from "@isa-cloud/rpc";
-import S3rver from "s3rver";
+import { ServiceStartError } from "@isa-cloud/stack";
+import {
+  bearer,
+  EPHEMERAL_PORTS,
+  randomSecret,
+  startS3Server,
+  tokenSigner,
+} from "@isa-cloud/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startStack } from "../src/stack.js";
+import { type StackEvent, startStack } from "../src/stack.js";
 
-const ephemeral = {
-  MINIO_GRPC_PORT: "0",
-  MINIO_HTTP_PORT: "0",
-  DUCKDB_GRPC_PORT: "0",
-  API_PORT: "0",
-  LOG_LEVEL: "silent",
-};
+// startStack itself is under test here, so each test brings it up from settings.
+const ephemeral = { ...EPHEMERAL_PORTS, LOG_LEVEL: "silent" };
 
 let dir: string;
 beforeEach(async () => {
@@ -29,46 +30,89 @@ async function filesUnder(root: string): Promise<string[]> {
   return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
 }
 
+describe("startStack", () => {
+  it("tells each service starting and ready, in order, the API last", async () => {
+    const events: StackEvent[] = [];
+    const stack = await startStack({
+      env: { ...ephemeral, ISA_JWT_SECRET: randomSecret() },
+      dataDir: join(dir, "data"),
+      onProgress: (event) => events.push(event),
+    });
+    try {
+      expect(events.map((event) => `${event.service} ${event.phase}`)).toEqual([
+        "storage starting",
+        "storage ready",
+        "analytics starting",
+        "analytics ready",
+        "api starting",
+        "api ready",
+      ]);
+      expect(events.at(-1)).toMatchObject({
+        address: stack.api!.url,
+        detail: `docs at ${stack.api!.url}/docs`,
+      });
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it("names the API when it cannot listen, and stops the services it had started", async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    const apiPort = (taken.address() as { port: number }).port;
+    let storagePort = "";
+    try {
+      const failed = startStack({
+        env: { ...ephemeral, ISA_JWT_SECRET: randomSecret(), API_PORT: String(apiPort) },
+        dataDir: join(dir, "data"),
+        onProgress: (event) => {
+          if (event.service === "storage" && event.phase === "ready") {
+            storagePort = event.address.split(":")[1]!;
+          }
+        },
+      });
+      await expect(failed).rejects.toBeInstanceOf(ServiceStartError);
+      await expect(failed).rejects.toMatchObject({ service: "api" });
+    } finally {
+      taken.close();
+    }
+    // Storage's port is free again: it was stopped, not left running.
+    const again = await startStack({
+      env: { ...ephemeral, MINIO_GRPC_PORT: storagePort },
+      dataDir: join(dir, "data"),
+      only: "storage",
+    });
+    await again.close();
+  });
+});
+
 describe("startStack with MINIO_BACKEND=s3", () => {
   it("stores objects in the S3 bucket named by MINIO_S3_*, not under the data directory", async () => {
-    const s3rver = new S3rver({
-      address: "127.0.0.1",
-      port: 0,
-      silent: true,
-      directory: join(dir, "s3rver"),
-    });
-    const { port } = await s3rver.run();
-    const secret = randomBytes(32).toString("hex");
+    const s3 = await startS3Server(join(dir, "s3rver"));
+    const secret = randomSecret();
     const dataDir = join(dir, "data");
     const stack = await startStack({
-      env: {
-        ...ephemeral,
-        ISA_JWT_SECRET: secret,
-        MINIO_BACKEND: "s3",
-        MINIO_S3_ENDPOINT: `http://127.0.0.1:${port}`,
-        // s3rver knows one account: S3RVER / S3RVER.
-        MINIO_S3_ACCESS_KEY: "S3RVER",
-        MINIO_S3_SECRET_KEY: "S3RVER",
-        MINIO_S3_BUCKET: "isa-cli-test",
-      },
+      env: { ...ephemeral, ISA_JWT_SECRET: secret, ...s3.env("isa-cli-test") },
       dataDir,
     });
     try {
-      const token = await signToken({ secret, sub: "alice" });
       const res = await fetch(`${stack.api!.url}/api/v1/data/upload`, {
         method: "POST",
-        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        headers: {
+          ...bearer(await tokenSigner(secret)("alice")),
+          "content-type": "application/json",
+        },
         body: JSON.stringify({
           file_name: "s3.txt",
           data: Buffer.from("in s3").toString("base64"),
         }),
       });
       expect(res.status).toBe(201);
-      expect(await filesUnder(join(dir, "s3rver", "isa-cli-test"))).not.toEqual([]);
+      expect(await filesUnder(join(s3.directory, "isa-cli-test"))).not.toEqual([]);
       await expect(stat(join(dataDir, "objects"))).rejects.toMatchObject({ code: "ENOENT" });
     } finally {
       await stack.close();
-      await s3rver.close();
+      await s3.close();
     }
   });
 
@@ -87,11 +131,10 @@ describe("startStack with MINIO_BACKEND=s3", () => {
 
 describe("startStack on IPv6 loopback", () => {
   it("brackets ::1 in every address it reports, and the services reach each other there", async () => {
-    const secret = randomBytes(32).toString("hex");
     const stack = await startStack({
       env: {
         ...ephemeral,
-        ISA_JWT_SECRET: secret,
+        ISA_JWT_SECRET: randomSecret(),
         MINIO_GRPC_HOST: "::1",
         DUCKDB_GRPC_HOST: "::1",
         API_HOST: "::1",

@@ -5,7 +5,7 @@ import {
   readInteger,
   readPort,
   readString,
-} from "@isa-cloud/rpc";
+} from "@isa-cloud/rpc/wire";
 import { DEFAULT_USER_BUCKET } from "./names.js";
 
 type Env = Record<string, string | undefined>;

@@ -1,8 +1,10 @@
 import { randomBytes } from "node:crypto";
 import type { Readable } from "node:stream";
-import { AlreadyExistsError, NotFoundError } from "@isa-cloud/rpc";
+import type { DuckdbClient } from "@isa-cloud/duckdb-client";
+import type { MinioClient } from "@isa-cloud/minio-client";
+import { AlreadyExistsError, NotFoundError } from "@isa-cloud/rpc/wire";
 import { parseDateRange } from "./dates.js";
-import { invalidArgument, notFound } from "./errors.js";
+import { invalidArgument, notFound, permissionDenied } from "./errors.js";
 import { contentTypeFor, type ImportFormat, resolveImportFormat } from "./formats.js";
 import { toJsonRow } from "./json-values.js";
 import { KnownSet } from "./known-set.js";
@@ -17,12 +19,22 @@ import { ReportRegistry, reportKey } from "./report-registry.js";
 import { defaultReportTypes } from "./report-types.js";
 import {
   ANALYZE_BEHAVIOR_SQL,
-  CLASSIFY_STATEMENT_SQL,
   CREATE_EVENTS_TABLE_SQL,
   EVENT_COLUMNS,
   insertFromStagingSql,
 } from "./sql.js";
 import type { StorageService } from "./storage-service.js";
+
+/**
+ * Who the operations of a bound DataService act for: a user whose token the edge (the
+ * HTTP API) has verified, and that token, which every service call then carries.
+ */
+export interface Caller {
+  /** The token's subject. @example "alice" */
+  userId: string;
+  /** The bearer token itself, sent on every call made for this caller. */
+  token: string;
+}
 
 /** Anything storeUserData can store: bytes in memory or a stream of them. */
 export type UserData =
@@ -40,6 +52,23 @@ export interface DataServiceOptions {
   reports?: ReportRegistry;
   /** Most rows `query` returns. Default 10,000. @example { queryMaxRows: 1_000 } */
   queryMaxRows?: number;
+}
+
+/** What every view of one DataService shares: which buckets and tables exist. */
+interface SharedState {
+  knownBuckets: KnownSet;
+  knownTables: KnownSet;
+}
+
+interface BoundCaller {
+  userId: string;
+  minio: MinioClient;
+  duckdb: DuckdbClient;
+}
+
+interface Bound {
+  shared: SharedState;
+  caller: BoundCaller;
 }
 
 export interface StoreOptions {
@@ -98,30 +127,66 @@ export interface ReadOnlyQueryResult {
 }
 
 /**
- * The guide's DataService: business operations over one StorageService. Methods
- * take the user id first, as the guide's do, and send it to the storage service as
- * the request's user_id before doing anything (StorageService.assertCaller): a user id
- * that is not the token's is PermissionDeniedError, never a write into the token's
- * bucket or a report naming the wrong user. Every operation
- * raises the typed errors of @isa-cloud/rpc (InvalidArgumentError, NotFoundError,
- * ServiceUnavailableError, ...) instead of the guide's `False`, `{}` and `''`, so the
- * API can tell "bad date" from "service down". Calls run with whatever token
- * surrounds them (StorageService.withToken).
+ * The guide's DataService: business operations over one StorageService. A DataService
+ * is built once per process; `forCaller(caller)` gives the view that acts for one
+ * verified caller, whose token every call carries. Methods take the user id first, as
+ * the guide's do, and a user id other than the caller's is PermissionDeniedError, decided
+ * here without a call: never a write into the caller's bucket or a report naming the
+ * wrong user. Every operation raises the typed errors of @isa-cloud/rpc
+ * (InvalidArgumentError, NotFoundError, ServiceUnavailableError, ...) instead of the
+ * guide's `False`, `{}` and `''`, so the API can tell "bad date" from "service down".
  */
 export class DataService {
   readonly storage: StorageService;
   readonly reports: ReportRegistry;
   readonly bucket: string;
   readonly queryMaxRows: number;
-  /** Users whose bucket, and databases whose events table, are known to exist: saves a call per request. */
-  readonly #knownBuckets = new KnownSet();
-  readonly #knownTables = new KnownSet();
+  readonly #options: DataServiceOptions;
+  readonly #shared: SharedState;
+  /** Set on the views `forCaller` makes; the root instance acts for nobody. */
+  readonly #caller: BoundCaller | undefined;
 
-  constructor(storage: StorageService, options: DataServiceOptions = {}) {
+  constructor(storage: StorageService, options?: DataServiceOptions);
+  /** @internal the view `forCaller` makes: the root's state, one caller. */
+  constructor(storage: StorageService, options: DataServiceOptions, bound: Bound);
+  constructor(storage: StorageService, options: DataServiceOptions = {}, bound?: Bound) {
     this.storage = storage;
+    this.#options = options;
     this.reports = options.reports ?? new ReportRegistry(defaultReportTypes());
     this.bucket = options.bucket ?? DEFAULT_USER_BUCKET;
     this.queryMaxRows = options.queryMaxRows ?? 10_000;
+    this.#shared = bound?.shared ?? { knownBuckets: new KnownSet(), knownTables: new KnownSet() };
+    this.#caller = bound?.caller;
+  }
+
+  /**
+   * This service acting for `caller`: its operations send the caller's token and accept
+   * only the caller's user id. Cheap (shares connections and caches): make one per request.
+   * @example const data = dataService.forCaller({ userId: identity.userId, token: identity.token });
+   */
+  forCaller(caller: Caller): DataService {
+    const clients = this.storage.forToken(caller.token);
+    return new DataService(
+      this.storage,
+      { ...this.#options, reports: this.reports },
+      { shared: this.#shared, caller: { userId: caller.userId, ...clients } },
+    );
+  }
+
+  /** The caller's clients once `userId` is known to be the caller's; nothing is sent. */
+  #as(userId: string): BoundCaller {
+    const caller = this.#caller;
+    if (!caller) {
+      throw new Error(
+        "DataService acts for a caller: use dataService.forCaller({ userId, token }) per request",
+      );
+    }
+    if (userId !== caller.userId) {
+      throw permissionDenied(
+        `user_id "${userId}" is not the caller's ("${caller.userId}"); act for yourself or send that user's token`,
+      );
+    }
+    return caller;
   }
 
   /** Stores a file (bytes or a stream, never buffered whole) in the user's bucket. */
@@ -132,9 +197,9 @@ export class DataService {
     options: StoreOptions = {},
   ): Promise<StoredFile> {
     const key = validateObjectKey(fileName);
-    await this.storage.assertCaller(userId);
-    await this.#ensureBucket(userId);
-    const result = await this.#put(userId, key, data, {
+    const caller = this.#as(userId);
+    await this.#ensureBucket(caller);
+    const result = await this.#put(caller, key, data, {
       ...options,
       contentType: options.contentType ?? contentTypeFor(key),
     });
@@ -147,11 +212,11 @@ export class DataService {
     options: { prefix?: string; startAfter?: string; limit?: number } = {},
   ): Promise<{ files: FileInfo[]; truncated: boolean }> {
     const limit = Math.min(options.limit ?? 1000, 1000);
-    await this.storage.assertCaller(userId);
+    const caller = this.#as(userId);
     const files: FileInfo[] = [];
     let truncated = false;
     try {
-      const listing = this.storage.minio.listObjects(this.bucket, {
+      const listing = caller.minio.listObjects(this.bucket, {
         recursive: true,
         pageSize: Math.min(limit + 1, 1000),
         ...(options.prefix ? { prefix: options.prefix } : {}),
@@ -174,7 +239,7 @@ export class DataService {
     } catch (err) {
       // No bucket yet: the user simply has no files.
       if (err instanceof NotFoundError) {
-        this.#knownBuckets.delete(userId);
+        this.#shared.knownBuckets.delete(userId);
         return { files: [], truncated: false };
       }
       throw err;
@@ -189,8 +254,8 @@ export class DataService {
     options: { signal?: AbortSignal } = {},
   ): Promise<{ info: FileInfo; stream: Readable }> {
     const key = validateObjectKey(fileName);
-    await this.storage.assertCaller(userId);
-    const { info, stream } = await this.storage.minio.getObjectStream(this.bucket, key, options);
+    const caller = this.#as(userId);
+    const { info, stream } = await caller.minio.getObjectStream(this.bucket, key, options);
     return {
       info: {
         key: info.key,
@@ -206,11 +271,11 @@ export class DataService {
   /** Deletes a stored file; NotFoundError when there is none. */
   async deleteUserFile(userId: string, fileName: string): Promise<void> {
     const key = validateObjectKey(fileName);
-    await this.storage.assertCaller(userId);
+    const caller = this.#as(userId);
     // statObject first: deleting a missing key is silently fine in S3, but a caller
     // deleting a file that is not there has the wrong name and should hear so.
-    await this.storage.minio.statObject(this.bucket, key);
-    await this.storage.minio.deleteObject(this.bucket, key);
+    await caller.minio.statObject(this.bucket, key);
+    await caller.minio.deleteObject(this.bucket, key);
   }
 
   /**
@@ -226,14 +291,14 @@ export class DataService {
   ): Promise<{ table: string; rowsImported: number; format: ImportFormat }> {
     const key = validateObjectKey(fileName);
     const format = resolveImportFormat(key, options.format);
-    await this.storage.assertCaller(userId);
+    const caller = this.#as(userId);
     const db = analyticsDatabaseId(userId);
-    await this.#ensureEventsTable(db);
+    await this.#ensureEventsTable(caller.duckdb, db);
     // The file goes into its own table first (DuckDB infers its columns), then into
     // user_events by column name with explicit casts: column order in the file and
     // extra columns do not matter, and bad values fail before anything is added.
     const staging = `import_${randomBytes(8).toString("hex")}`;
-    const duckdb = this.storage.duckdb;
+    const duckdb = caller.duckdb;
     try {
       await duckdb.importFromStorage(db, staging, this.bucket, key, { format, createTable: true });
       const schema = await duckdb.getTableSchema(db, staging);
@@ -269,8 +334,8 @@ export class DataService {
     endDate: string,
   ): Promise<BehaviorAnalysis> {
     const { start, end } = parseDateRange(startDate, endDate);
-    await this.storage.assertCaller(userId);
-    const rows = await this.#queryEvents(userId, ANALYZE_BEHAVIOR_SQL, { start, end });
+    const caller = this.#as(userId);
+    const rows = await this.#queryEvents(caller, ANALYZE_BEHAVIOR_SQL, { start, end });
     return {
       user_id: userId,
       period: `${start} to ${end}`,
@@ -297,8 +362,8 @@ export class DataService {
     const params = type.parse(parameters);
     const key = reportKey(type, type.keySuffix(params));
     const { sql, params: bound } = type.query(params);
-    await this.storage.assertCaller(userId);
-    const rows = (await this.#queryEvents(userId, sql, bound)).map(toJsonRow);
+    const caller = this.#as(userId);
+    const rows = (await this.#queryEvents(caller, sql, bound)).map(toJsonRow);
     const report: ReportDocument = {
       report_type: type.name,
       generated_at: new Date().toISOString(),
@@ -306,8 +371,8 @@ export class DataService {
       parameters: params,
       data: type.format ? type.format(rows, params) : rows,
     };
-    await this.#ensureBucket(userId);
-    await this.#put(userId, key, JSON.stringify(report), { contentType: "application/json" });
+    await this.#ensureBucket(caller);
+    await this.#put(caller, key, JSON.stringify(report), { contentType: "application/json" });
     return key;
   }
 
@@ -317,8 +382,8 @@ export class DataService {
       keyOrName.startsWith(REPORTS_PREFIX) ? keyOrName : `${REPORTS_PREFIX}${keyOrName}`,
       "report key",
     );
-    await this.storage.assertCaller(userId);
-    const bytes = await this.storage.minio.getObject(this.bucket, key);
+    const caller = this.#as(userId);
+    const bytes = await caller.minio.getObject(this.bucket, key);
     try {
       return JSON.parse(bytes.toString("utf8")) as ReportDocument;
     } catch {
@@ -329,7 +394,8 @@ export class DataService {
   /**
    * Runs one read-only statement (SELECT, WITH, VALUES, SHOW, DESCRIBE, ...) on the
    * user's own database, with optional $parameters. Anything that would write,
-   * attach, set, copy or load is refused before it runs (see CLASSIFY_STATEMENT_SQL).
+   * attach, set, copy or load is refused by the analytics service before it runs
+   * (ExecuteQueryRequest.read_only).
    */
   async query(
     userId: string,
@@ -345,16 +411,13 @@ export class DataService {
       }
     }
     const maxRows = Math.min(options.maxRows ?? this.queryMaxRows, this.queryMaxRows);
-    await this.storage.assertCaller(userId);
+    const caller = this.#as(userId);
     const db = analyticsDatabaseId(userId);
-    const duckdb = this.storage.duckdb;
+    const duckdb = caller.duckdb;
     try {
-      const { rows: parsed } = await duckdb.query<{ ast: string }>(db, CLASSIFY_STATEMENT_SQL, {
-        sql,
-      });
-      assertSingleSelect(parsed[0]?.ast);
-      // One row beyond the limit tells whether there were more.
-      const result = await duckdb.query(db, sql, params, { maxRows: maxRows + 1 });
+      // The analytics service classifies the statement itself (read_only) and refuses
+      // anything that would write; one row beyond the limit tells whether there were more.
+      const result = await duckdb.query(db, sql, params, { maxRows: maxRows + 1, readOnly: true });
       const truncated = result.rows.length > maxRows;
       return {
         columns: result.columns.map((c) => ({ name: c.name, type: c.type })),
@@ -373,16 +436,16 @@ export class DataService {
   }
 
   async #queryEvents(
-    userId: string,
+    caller: BoundCaller,
     sql: string,
     params: Record<string, unknown>,
   ): Promise<Record<string, unknown>[]> {
-    const db = analyticsDatabaseId(userId);
+    const db = analyticsDatabaseId(caller.userId);
     try {
-      const { rows } = await this.storage.duckdb.query(db, sql, params);
+      const { rows } = await caller.duckdb.query(db, sql, params);
       return rows;
     } catch (err) {
-      if (await this.#eventsMissing(db, err)) {
+      if (await this.#eventsMissing(caller.duckdb, db, err)) {
         throw notFound(
           "no events imported yet: upload a file and import it (POST /api/v1/data/import) first",
         );
@@ -392,74 +455,49 @@ export class DataService {
   }
 
   /** Whether a failed query failed because the database or its events table does not exist. */
-  async #eventsMissing(db: string, err: unknown): Promise<boolean> {
+  async #eventsMissing(duckdb: DuckdbClient, db: string, err: unknown): Promise<boolean> {
     if (err instanceof NotFoundError) return true;
     if (!(err instanceof Error) || !err.message.includes(EVENTS_TABLE)) return false;
     try {
-      await this.storage.duckdb.getTableSchema(db, EVENTS_TABLE);
+      await duckdb.getTableSchema(db, EVENTS_TABLE);
       return false;
     } catch (schemaError) {
       if (schemaError instanceof NotFoundError) {
-        this.#knownTables.delete(db);
+        this.#shared.knownTables.delete(db);
         return true;
       }
       return false;
     }
   }
 
-  async #ensureBucket(userId: string): Promise<void> {
-    if (this.#knownBuckets.has(userId)) return;
+  async #ensureBucket(caller: BoundCaller): Promise<void> {
+    if (this.#shared.knownBuckets.has(caller.userId)) return;
     try {
-      await this.storage.minio.createBucket(this.bucket);
+      await caller.minio.createBucket(this.bucket);
     } catch (err) {
       if (!(err instanceof AlreadyExistsError)) throw err;
     }
-    this.#knownBuckets.add(userId);
+    this.#shared.knownBuckets.add(caller.userId);
   }
 
-  async #ensureEventsTable(db: string): Promise<void> {
-    if (this.#knownTables.has(db)) return;
+  async #ensureEventsTable(duckdb: DuckdbClient, db: string): Promise<void> {
+    if (this.#shared.knownTables.has(db)) return;
     try {
-      await this.storage.duckdb.createDatabase(db);
+      await duckdb.createDatabase(db);
     } catch (err) {
       if (!(err instanceof AlreadyExistsError)) throw err;
     }
-    await this.storage.duckdb.execute(db, CREATE_EVENTS_TABLE_SQL);
-    this.#knownTables.add(db);
+    await duckdb.execute(db, CREATE_EVENTS_TABLE_SQL);
+    this.#shared.knownTables.add(db);
   }
 
-  async #put(userId: string, key: string, data: UserData, options: StoreOptions) {
+  async #put(caller: BoundCaller, key: string, data: UserData, options: StoreOptions) {
     try {
-      return await this.storage.minio.putObject(this.bucket, key, data, options);
+      return await caller.minio.putObject(this.bucket, key, data, options);
     } catch (err) {
       // The bucket went away behind our back (deleted by another client): forget it.
-      if (err instanceof NotFoundError) this.#knownBuckets.delete(userId);
+      if (err instanceof NotFoundError) this.#shared.knownBuckets.delete(caller.userId);
       throw err;
     }
-  }
-}
-
-function assertSingleSelect(ast: string | undefined): void {
-  let parsed: {
-    error?: boolean;
-    error_type?: string;
-    error_message?: string;
-    statements?: unknown[];
-  };
-  try {
-    parsed = JSON.parse(ast ?? "");
-  } catch {
-    throw invalidArgument("the statement could not be checked");
-  }
-  if (parsed.error) {
-    if (parsed.error_type === "parser" || parsed.error_type === "syntax") {
-      throw invalidArgument(`SQL syntax error: ${parsed.error_message ?? "cannot parse"}`);
-    }
-    throw invalidArgument(
-      "only read-only queries (SELECT, WITH, VALUES, SHOW, DESCRIBE) are allowed here",
-    );
-  }
-  if ((parsed.statements?.length ?? 0) !== 1) {
-    throw invalidArgument("send exactly one statement");
   }
 }

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, NotFoundError } from "@isa-cloud/rpc";
+import { InvalidArgumentError, NotFoundError, PermissionDeniedError } from "@isa-cloud/rpc/wire";
 import { Status } from "nice-grpc-common";
 
 /**
@@ -15,4 +15,8 @@ export function invalidArgument(message: string): InvalidArgumentError {
 
 export function notFound(message: string): NotFoundError {
   return new NotFoundError(PATH, Status.NOT_FOUND, message, "");
+}
+
+export function permissionDenied(message: string): PermissionDeniedError {
+  return new PermissionDeniedError(PATH, Status.PERMISSION_DENIED, message, "");
 }

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from "@isa-cloud/rpc";
+import { InvalidArgumentError } from "@isa-cloud/rpc/wire";
 import { describe, expect, it } from "vitest";
 import { contentTypeFor, resolveImportFormat } from "./formats.js";
 

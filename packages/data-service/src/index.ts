@@ -1,17 +1,8 @@
-// Moved to @isa-cloud/rpc; re-exported so the API and CLI keep importing them from here.
-export {
-  ConfigError,
-  readBoolean,
-  readChoice,
-  readHost,
-  readInteger,
-  readPort,
-  readString,
-} from "@isa-cloud/rpc";
 export type { DataServiceConfig } from "./config.js";
 export { dataServiceConfigFromEnv } from "./config.js";
 export type {
   BehaviorAnalysis,
+  Caller,
   DataServiceOptions,
   EventTypeSummary,
   FileInfo,
@@ -43,5 +34,5 @@ export {
   EVENT_COLUMNS,
   USER_ACTIVITY_SQL,
 } from "./sql.js";
-export type { ServiceHealth, StorageServiceOptions } from "./storage-service.js";
+export type { CallerClients, ServiceHealth, StorageServiceOptions } from "./storage-service.js";
 export { StorageService } from "./storage-service.js";

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, NotFoundError } from "@isa-cloud/rpc";
+import { InvalidArgumentError, NotFoundError } from "@isa-cloud/rpc/wire";
 import { describe, expect, it } from "vitest";
 import { parseIsoDate } from "./dates.js";
 import { ReportRegistry, type ReportType, reportKey } from "./report-registry.js";

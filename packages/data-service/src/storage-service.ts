@@ -1,15 +1,7 @@
 import { DuckdbClient } from "@isa-cloud/duckdb-client";
 import { MinioClient } from "@isa-cloud/minio-client";
-import { MinIOServiceDefinition } from "@isa-cloud/proto";
-import {
-  type ClientOptions,
-  callerToken,
-  createIsaClient,
-  type IsaClient,
-  runWithCallerToken,
-} from "@isa-cloud/rpc";
+import { type ClientOptions, createIsaClient, type IsaClient } from "@isa-cloud/rpc/client";
 import { HealthDefinition } from "nice-grpc-server-health";
-import { KnownSet } from "./known-set.js";
 
 export interface StorageServiceOptions {
   /** The storage service, "host:port" (or several for a pool across replicas). @example "localhost:50051" */
@@ -17,8 +9,9 @@ export interface StorageServiceOptions {
   /** The analytics service, "host:port". @example "localhost:50052" */
   duckdbAddress: string | string[];
   /**
-   * Token for calls made outside `withToken` (a CLI or a job acting as one user).
-   * Default: none, and such calls fail with UnauthenticatedError.
+   * Token of the calls this service's own clients make (a CLI or a job acting as one
+   * user). `forToken(token)` gives clients that act for someone else. Default: none, and
+   * such calls fail with UnauthenticatedError.
    * @example { token: () => tokens.current() }
    */
   token?: string | (() => string | Promise<string>);
@@ -41,11 +34,16 @@ export interface ServiceHealth {
 /** grpc.health.v1's SERVING. */
 const SERVING = 1;
 
+/** The two clients, acting for one caller. */
+export interface CallerClients {
+  minio: MinioClient;
+  duckdb: DuckdbClient;
+}
+
 /**
  * The guide's unified StorageService: the storage and analytics clients behind one
- * object with one lifetime. Both clients are built once; the token of each call is
- * the one given to `withToken` around it (the caller token of @isa-cloud/rpc), else
- * `options.token`.
+ * object with one lifetime. Both clients are built once, with `options.token`;
+ * `forToken(token)` gives views of them that send another caller's token.
  */
 export class StorageService {
   readonly minio: MinioClient;
@@ -54,33 +52,15 @@ export class StorageService {
     storage: IsaClient<typeof HealthDefinition>;
     analytics: IsaClient<typeof HealthDefinition>;
   };
-  /** For the one call MinioClient can't make: ListBuckets carrying a user_id. */
-  readonly #storageRpc: IsaClient<typeof MinIOServiceDefinition>;
-  readonly #token: () => Promise<string>;
-  /** "token NUL userId" pairs the storage service has accepted. */
-  readonly #verifiedCallers = new KnownSet();
 
   constructor(options: StorageServiceOptions) {
-    const fallback = options.token;
-    const token = async (): Promise<string> => {
-      const scoped = callerToken();
-      if (scoped !== undefined) return scoped;
-      if (typeof fallback === "function") return fallback();
-      // An empty token makes the service answer UNAUTHENTICATED, which names the problem.
-      return fallback ?? "";
-    };
-    const common: Omit<ClientOptions, "address"> = { token };
+    const common: Omit<ClientOptions, "address"> = {};
+    if (options.token !== undefined) common.token = options.token;
     if (options.poolSize !== undefined) common.poolSize = options.poolSize;
     if (options.defaultDeadlineMs !== undefined)
       common.defaultDeadlineMs = options.defaultDeadlineMs;
     if (options.channelOptions !== undefined) common.channelOptions = options.channelOptions;
-    this.#token = token;
     this.minio = new MinioClient({ ...common, address: options.minioAddress });
-    this.#storageRpc = createIsaClient(MinIOServiceDefinition, {
-      ...common,
-      address: options.minioAddress,
-      poolSize: 1,
-    });
     this.duckdb = new DuckdbClient({ ...common, address: options.duckdbAddress });
     // Readiness uses the standard grpc.health.v1 service both servers run: it needs no
     // token, and a probe must not be retried into a slow answer.
@@ -108,24 +88,9 @@ export class StorageService {
     return { storage, analytics };
   }
 
-  /** Runs `fn` with `token` as the bearer token of every call it makes through this service. */
-  withToken<T>(token: string, fn: () => T): T {
-    return runWithCallerToken(token, fn);
-  }
-
-  /**
-   * Sends `userId` as a request's user_id to the storage service, which answers
-   * PermissionDeniedError unless it is the user of the calls' token (in trust-user-id
-   * mode, without a token, it establishes that user). An accepted token and user id
-   * pair is remembered: the token alone decides identity, so the answer can't change.
-   */
-  async assertCaller(userId: string): Promise<void> {
-    const token = await this.#token();
-    const pair = `${token}\u0000${userId}`;
-    if (this.#verifiedCallers.has(pair)) return;
-    // The prefix keeps the answer small: only whether the call is allowed matters.
-    await this.#storageRpc.listBuckets({ userId, organizationId: "", prefix: "\u0000" });
-    this.#verifiedCallers.add(pair);
+  /** Both clients acting for the caller whose token is `token`; same connections. */
+  forToken(token: string): CallerClients {
+    return { minio: this.minio.withToken(token), duckdb: this.duckdb.withToken(token) };
   }
 
   /** The guide's upload_file: stores `data` under bucket/key; true once stored (errors throw). */
@@ -144,16 +109,13 @@ export class StorageService {
    * `userId` goes to the services as the request's user_id: another user's than the
    * token's is PermissionDeniedError.
    */
-  async analyzeData<T = Record<string, unknown>>(
+  analyzeData<T = Record<string, unknown>>(
     dbId: string,
     userId: string | undefined,
     query: string,
     params?: Record<string, unknown>,
   ): Promise<T[]> {
-    if (params === undefined) return this.duckdb.analyzeData(dbId, userId, query) as Promise<T[]>;
-    if (userId) await this.assertCaller(userId);
-    const { rows } = await this.duckdb.query<T>(dbId, query, params);
-    return rows;
+    return this.duckdb.analyzeData(dbId, userId, query, params) as Promise<T[]>;
   }
 
   /** The guide's import_from_storage; returns the number of rows imported. */
@@ -177,6 +139,5 @@ export class StorageService {
     this.duckdb.close();
     this.#health.storage.close();
     this.#health.analytics.close();
-    this.#storageRpc.close();
   }
 }

@@ -10,7 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MinIOServiceDefinition, minio } from "@isa-cloud/proto";
-import { fastBytesEncode, signToken } from "@isa-cloud/rpc";
+import { fastBytesEncode } from "@isa-cloud/rpc/wire";
+import { signToken } from "@isa-cloud/rpc-server";
 import { createChannel, createClient, Metadata } from "nice-grpc";
 
 const MiB = 1024 * 1024;

@@ -1,16 +1,2 @@
-// s3rver ships no types; this is the part the tests use.
-declare module "s3rver" {
-  interface S3rverOptions {
-    address?: string;
-    port?: number;
-    silent?: boolean;
-    directory?: string;
-    resetOnClose?: boolean;
-    configureBuckets?: Array<{ name: string; configs?: unknown[] }>;
-  }
-  export default class S3rver {
-    constructor(options: S3rverOptions);
-    run(): Promise<{ address: string; port: number }>;
-    close(): Promise<void>;
-  }
-}
+// The s3rver types live once, in the repo's private test package.
+/// <reference path="../../testing/src/s3rver.d.ts" />

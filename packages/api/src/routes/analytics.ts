@@ -41,8 +41,8 @@ export async function analyticsRoutes(
     },
     async (request) => {
       const { file_name, format } = request.body;
-      const result = await asCaller(data, request, (userId) =>
-        data.importUserData(userId, file_name, format ? { format } : {}),
+      const result = await asCaller(data, request, (caller, userId) =>
+        caller.importUserData(userId, file_name, format ? { format } : {}),
       );
       return {
         status: "success",
@@ -66,8 +66,8 @@ export async function analyticsRoutes(
       },
     },
     async (request) =>
-      asCaller(data, request, (userId) =>
-        data.analyzeUserBehavior(userId, request.body.start_date, request.body.end_date),
+      asCaller(data, request, (caller, userId) =>
+        caller.analyzeUserBehavior(userId, request.body.start_date, request.body.end_date),
       ),
   );
 
@@ -116,8 +116,8 @@ export async function analyticsRoutes(
       const body = request.body ?? {};
       const validate = request.compileValidationSchema(type.parametersSchema, "body");
       if (!validate(body)) throw parameterProblem(report_type, validate.errors ?? []);
-      const key = await asCaller(data, request, (userId) =>
-        data.generateReport(userId, report_type, body),
+      const key = await asCaller(data, request, (caller, userId) =>
+        caller.generateReport(userId, report_type, body),
       );
       return { status: "success", report_key: key, message: `Report ${report_type} generated` };
     },
@@ -141,7 +141,7 @@ export async function analyticsRoutes(
       },
     },
     async (request) =>
-      asCaller(data, request, (userId) => data.getReport(userId, request.params["*"])),
+      asCaller(data, request, (caller, userId) => caller.getReport(userId, request.params["*"])),
   );
 
   app.post<{ Body: { sql: string; params?: Record<string, unknown>; max_rows?: number } }>(
@@ -159,8 +159,8 @@ export async function analyticsRoutes(
     },
     async (request) => {
       const { sql, params, max_rows } = request.body;
-      const result = await asCaller(data, request, (userId) =>
-        data.query(userId, sql, params ?? {}, max_rows ? { maxRows: max_rows } : {}),
+      const result = await asCaller(data, request, (caller, userId) =>
+        caller.query(userId, sql, params ?? {}, max_rows ? { maxRows: max_rows } : {}),
       );
       return { ...result, row_count: result.rows.length };
     },

@@ -76,8 +76,8 @@ export async function fileRoutes(app: FastifyInstance, options: FileRoutesOption
     },
     async (request, reply) => {
       const bytes = decodeBase64(request.body.data);
-      const stored = await asCaller(data, request, (userId) =>
-        data.storeUserData(userId, request.body.file_name, bytes, {
+      const stored = await asCaller(data, request, (caller, userId) =>
+        caller.storeUserData(userId, request.body.file_name, bytes, {
           ...(request.body.content_type ? { contentType: request.body.content_type } : {}),
         }),
       );
@@ -122,8 +122,8 @@ export async function fileRoutes(app: FastifyInstance, options: FileRoutesOption
         request.raw.once("close", onClose);
         try {
           const contentType = request.headers["content-type"];
-          const stored = await asCaller(data, request, (userId) =>
-            data.storeUserData(userId, request.params["*"], limitBytes(body, maxUploadBytes), {
+          const stored = await asCaller(data, request, (caller, userId) =>
+            caller.storeUserData(userId, request.params["*"], limitBytes(body, maxUploadBytes), {
               signal: abort.signal,
               ...(Number.isSafeInteger(declared) ? { contentLength: declared } : {}),
               ...(contentType && contentType !== "application/octet-stream" ? { contentType } : {}),
@@ -153,8 +153,8 @@ export async function fileRoutes(app: FastifyInstance, options: FileRoutesOption
     },
     async (request) => {
       const { prefix, start_after, limit } = request.query;
-      const listing = await asCaller(data, request, (userId) =>
-        data.listUserFiles(userId, {
+      const listing = await asCaller(data, request, (caller, userId) =>
+        caller.listUserFiles(userId, {
           ...(prefix ? { prefix } : {}),
           ...(start_after ? { startAfter: start_after } : {}),
           ...(limit ? { limit: Number(limit) } : {}),
@@ -183,8 +183,8 @@ export async function fileRoutes(app: FastifyInstance, options: FileRoutesOption
     },
     async (request, reply) => {
       const abort = new AbortController();
-      const { info, stream } = await asCaller(data, request, (userId) =>
-        data.openUserFile(userId, request.params["*"], { signal: abort.signal }),
+      const { info, stream } = await asCaller(data, request, (caller, userId) =>
+        caller.openUserFile(userId, request.params["*"], { signal: abort.signal }),
       );
       // A client that goes away mid-download cancels the call to storage.
       reply.raw.once("close", () => {
@@ -212,7 +212,9 @@ export async function fileRoutes(app: FastifyInstance, options: FileRoutesOption
       },
     },
     async (request, reply) => {
-      await asCaller(data, request, (userId) => data.deleteUserFile(userId, request.params["*"]));
+      await asCaller(data, request, (caller, userId) =>
+        caller.deleteUserFile(userId, request.params["*"]),
+      );
       return reply.code(204).send();
     },
   );

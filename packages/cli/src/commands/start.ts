@@ -1,16 +1,11 @@
 import { mkdir } from "node:fs/promises";
-import { ConfigError, readHost, readPort } from "@isa-cloud/data-service";
-import { signToken } from "@isa-cloud/rpc";
+import { ConfigError, readHost, readPort } from "@isa-cloud/rpc/wire";
+import { signToken } from "@isa-cloud/rpc-server";
+import { ServiceStartError } from "@isa-cloud/stack";
 import type { Command } from "commander";
 import { type CliIo, DEFAULT_DEV_USER, dataDirOf, UsageError } from "../context.js";
 import { devSecretPath, ensureDevSecret } from "../dev-secret.js";
-import {
-  SERVICE_NAMES,
-  type ServiceName,
-  ServiceStartError,
-  type StackEvent,
-  startStack,
-} from "../stack.js";
+import { SERVICE_NAMES, type ServiceName, type StackEvent, startStack } from "../stack.js";
 
 const PORT_OPTIONS: Record<ServiceName, string> = {
   storage: "--storage-port, --http-port",
@@ -160,7 +155,7 @@ say where the other services are. Stop with Ctrl-C.`,
         const inUse = /EADDRINUSE[^\]]*?([\d.:[\]a-f]+:\d+)/.exec(String((err as Error).message));
         if (err instanceof ServiceStartError && inUse) {
           throw new UsageError(
-            `${err.service} cannot listen on ${inUse[1]}: the port is taken (another \`isa start\`?); stop that, or pick another port (${PORT_OPTIONS[err.service]})`,
+            `${err.service} cannot listen on ${inUse[1]}: the port is taken (another \`isa start\`?); stop that, or pick another port (${PORT_OPTIONS[err.service as ServiceName]})`,
           );
         }
         throw err;

@@ -1,4 +1,4 @@
-import { signToken } from "@isa-cloud/rpc";
+import { signToken } from "@isa-cloud/rpc-server";
 import type { Command } from "commander";
 import { type CliIo, DEFAULT_DEV_USER, signingSecretOf, UsageError } from "../context.js";
 

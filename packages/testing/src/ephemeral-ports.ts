@@ -1,0 +1,10 @@
+/**
+ * Every service's port variable set to 0: each server takes a free port, so a test runs
+ * beside anything else on the machine (another test file, a developer's `isa start`).
+ */
+export const EPHEMERAL_PORTS = {
+  MINIO_GRPC_PORT: "0",
+  MINIO_HTTP_PORT: "0",
+  DUCKDB_GRPC_PORT: "0",
+  API_PORT: "0",
+} as const;

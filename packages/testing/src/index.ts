@@ -1,0 +1,10 @@
+export type { ChildEnd, SpawnNodeOptions, TestChild } from "./child-processes.js";
+export { spawnNode, stopChildren, TEST_RUN_VARIABLE } from "./child-processes.js";
+export { EPHEMERAL_PORTS } from "./ephemeral-ports.js";
+export { eventsCsv, manyEventsCsv } from "./events-csv.js";
+export type { S3Server } from "./s3-server.js";
+export { startS3Server } from "./s3-server.js";
+export type { TestStack, TestStackOptions } from "./test-stack.js";
+export { startTestStack } from "./test-stack.js";
+export type { TokenOptions } from "./tokens.js";
+export { bearer, randomSecret, tokenSigner } from "./tokens.js";
