@@ -54,14 +54,6 @@ GROUP BY user_id, event_type
 ORDER BY user_id, count DESC, event_type`;
 
 /**
- * Parses a statement without running it. DuckDB's json_serialize_sql only
- * serializes SELECT statements (including WITH, VALUES, FROM-first, SHOW, DESCRIBE,
- * SUMMARIZE) and returns `"error": true` for anything else, so it tells a read-only
- * query from one that would write, attach, set or copy, with DuckDB's own parser.
- */
-export const CLASSIFY_STATEMENT_SQL = "SELECT json_serialize_sql(CAST($sql AS VARCHAR)) AS ast";
-
-/**
  * Moves rows from a freshly imported staging table into `user_events`, casting each
  * column and filling the ones the file lacks. Only names from EVENT_COLUMNS and the
  * generated staging name reach the text; the owner id ($owner) is bound.
