@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { startMinioService } from "@isa-cloud/minio-service";
 import { DuckDBServiceDefinition } from "@isa-cloud/proto";
-import { signToken } from "@isa-cloud/rpc";
+import { signToken } from "@isa-cloud/rpc-server";
 import { createChannel, createClient, Metadata } from "nice-grpc";
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000_000);

@@ -7,7 +7,7 @@ import {
   perDatabaseShare,
   resolveConfig,
 } from "./config.js";
-import { clampLimits, limitsFromConfig } from "./limits.js";
+import { clampLimits, limitsFromConfig } from "./engine/limits.js";
 
 describe("duckdbConfigFromEnv", () => {
   it("uses the platform's defaults", async () => {

@@ -1,16 +1,10 @@
 import { cpus, totalmem } from "node:os";
 import { resolve } from "node:path";
-import {
-  type AuthConfig,
-  authConfigFromEnv,
-  DEFAULT_MAX_MESSAGE_BYTES,
-  formatHostPort,
-  readInteger,
-  signToken,
-} from "@isa-cloud/rpc";
+import { DEFAULT_MAX_MESSAGE_BYTES, formatHostPort, readInteger } from "@isa-cloud/rpc/wire";
+import { type AuthConfig, authConfigFromEnv, signToken } from "@isa-cloud/rpc-server";
 import type { Logger } from "pino";
-import { clampLimits, type LimitCaps, MIN_MEMORY_BYTES, parseMemorySize } from "./limits.js";
-import type { DatabaseLimits } from "./sandbox.js";
+import { clampLimits, type LimitCaps, MIN_MEMORY_BYTES, parseMemorySize } from "./engine/limits.js";
+import type { DatabaseLimits } from "./engine/sandbox.js";
 
 export interface DuckdbServiceConfig {
   /** Interface to listen on. `DUCKDB_GRPC_HOST`, default "127.0.0.1" (loopback, as storage). */

@@ -1,6 +1,6 @@
-import { createLogger } from "@isa-cloud/rpc";
+import { createLogger } from "@isa-cloud/rpc-server";
 import { duckdbConfigFromEnv } from "./config.js";
-import { startDuckdbService } from "./service.js";
+import { startDuckdbService } from "./start.js";
 
 /** The bin's body: start from the environment, stop gracefully on SIGTERM/SIGINT. */
 export async function runFromEnv(): Promise<void> {

@@ -1,13 +1,13 @@
+import { realpath } from "node:fs/promises";
 import { MinioClient } from "@isa-cloud/minio-client";
-import { callerToken, createLogger, startGrpcServer } from "@isa-cloud/rpc";
+import { createLogger, startGrpcServer } from "@isa-cloud/rpc-server";
 import { type DuckdbServiceConfig, resolveConfig } from "./config.js";
-import { DatabaseManager } from "./database-manager.js";
-import { readEngineInfo } from "./engine-info.js";
-import { PreEncodedDuckDBServiceDefinition } from "./pre-encoded.js";
-import { PreparedStatements } from "./prepared-statements.js";
-import { QueryMetrics } from "./query-metrics.js";
-import type { ServiceContext } from "./service-context.js";
-import { createServiceImpl } from "./service-impl.js";
+import { DatabaseManager } from "./databases/database-manager.js";
+import { readEngineInfo } from "./engine/engine-info.js";
+import { createServiceImpl } from "./rpc/create-service.js";
+import { PreEncodedDuckDBServiceDefinition } from "./rpc/pre-encoded.js";
+import { PreparedStatements } from "./rpc/prepared-statements.js";
+import type { ServiceContext } from "./rpc/service-context.js";
 
 export interface DuckdbServiceHandle {
   /** The bound port (the chosen one when `port` was 0). */
@@ -43,13 +43,9 @@ export async function startDuckdbService(
     token: resolved.storage.systemToken,
     maxMessageBytes: resolved.maxMessageBytes,
   });
-  // One client for every caller: its token comes from the call being served (`asCaller`);
-  // outside one it has none, never the system token.
-  const userStore = new MinioClient({
-    address,
-    token: () => callerToken() ?? "",
-    maxMessageBytes: resolved.maxMessageBytes,
-  });
+  // One pool of connections for every caller, with no token of its own (never the system
+  // token): `asCaller` binds it to the token of the call being served.
+  const userStore = new MinioClient({ address, maxMessageBytes: resolved.maxMessageBytes });
   const manager = new DatabaseManager({
     cacheDir: resolved.cacheDir,
     store: systemStore,
@@ -77,8 +73,11 @@ export async function startDuckdbService(
     engine,
     logger,
     userStore,
-    metrics: new QueryMetrics(),
     prepared: new PreparedStatements(10_000),
+    // Longest first: one may contain the other (/tmp/x inside /private/tmp/x).
+    cacheDirs: [...new Set([resolved.cacheDir, await realpath(resolved.cacheDir)])].sort(
+      (a, b) => b.length - a.length,
+    ),
     startedAt: Date.now(),
     isServing: () => serving,
   };

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { MinioClient } from "@isa-cloud/minio-client";
 import { type MinioServiceHandle, startMinioService } from "@isa-cloud/minio-service";
 import { DuckDBServiceDefinition, type duckdb } from "@isa-cloud/proto";
-import { signToken } from "@isa-cloud/rpc";
+import { signToken } from "@isa-cloud/rpc-server";
 import { type Channel, type Client, createChannel, createClient, Metadata } from "nice-grpc";
 import { pino } from "pino";
 import {

@@ -1,7 +1,7 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { DuckDBServiceDefinition } from "@isa-cloud/proto";
-import { signToken } from "@isa-cloud/rpc";
+import { signToken } from "@isa-cloud/rpc-server";
 import { createChannel, createClient, Metadata, Status } from "nice-grpc";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";

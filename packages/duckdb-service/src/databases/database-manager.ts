@@ -1,18 +1,16 @@
-import { randomUUID } from "node:crypto";
-import { copyFile, mkdir, rm, stat } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import type { DuckDBConnection } from "@duckdb/node-api";
+import { rm } from "node:fs/promises";
 import type { MinioClient } from "@isa-cloud/minio-client";
-import { NotFoundError } from "@isa-cloud/rpc";
+import { KeyedMutex } from "@isa-cloud/rpc-server";
 import { ServerError, Status } from "nice-grpc";
 import type { Logger } from "pino";
-import { KeyedMutex } from "./keyed-mutex.js";
-import { clampLimits, type LimitCaps } from "./limits.js";
-import { databaseKey, localDatabasePath, type Owner, storeKeys } from "./naming.js";
+import { clampLimits, type LimitCaps } from "../engine/limits.js";
+import type { DatabaseLimits } from "../engine/sandbox.js";
+import { LocalCache } from "./local-cache.js";
+import { Metrics } from "./metrics.js";
+import { databaseKey, type Owner } from "./naming.js";
 import { OpenDatabase } from "./open-database.js";
-import type { DatabaseRecord } from "./registry.js";
-import { Registry } from "./registry.js";
-import type { DatabaseLimits } from "./sandbox.js";
+import { Persistence } from "./persistence.js";
+import { type DatabaseRecord, Registry } from "./registry.js";
 
 /** Scheduled rounds a busy database may skip before a round waits for its calls. */
 const MAX_SKIPPED_CHECKPOINTS = 5;
@@ -41,53 +39,40 @@ export interface DatabaseLease {
   release(): void;
 }
 
-export interface ManagerMetrics {
-  cacheHits: number;
-  cacheMisses: number;
-  checkpoints: number;
-  checkpointFailures: number;
-  evictions: number;
-}
-
 /**
  * Owns every database: the registry, the local cache of files, the bounded set of open
- * instances (LRU), and persistence to object storage (checkpoint, then upload a copy of
- * the file taken while no statement runs).
+ * instances (LRU) and their persistence to object storage (`Persistence`).
  *
  * Locking: `lifecycle` serializes open, close, delete and restore of one database;
- * `persisting` serializes its uploads, so an older copy never lands after a newer one.
+ * `Persistence` serializes its uploads.
  */
 export class DatabaseManager {
   readonly registry: Registry;
-  readonly metrics: ManagerMetrics = {
-    cacheHits: 0,
-    cacheMisses: 0,
-    checkpoints: 0,
-    checkpointFailures: 0,
-    evictions: 0,
-  };
+  readonly metrics = new Metrics();
   /** Open databases in least-recently-used-first order (a Map keeps insertion order). */
   private readonly open = new Map<string, OpenDatabase>();
   private readonly lifecycle = new KeyedMutex();
-  private readonly persisting = new KeyedMutex();
+  private readonly cache: LocalCache;
+  private readonly persistence: Persistence;
   private evicting: Promise<void> | undefined;
 
   constructor(private readonly opts: DatabaseManagerOptions) {
     this.registry = new Registry(opts.store, opts.bucket);
+    this.cache = new LocalCache(opts.cacheDir);
+    this.persistence = new Persistence({
+      store: opts.store,
+      bucket: opts.bucket,
+      registry: this.registry,
+      cache: this.cache,
+      metrics: this.metrics,
+      duckdbVersion: opts.duckdbVersion,
+    });
   }
 
   /** Clears what a previous run may have left half-done and makes sure the bucket exists. */
   async start(): Promise<void> {
-    await rm(this.stagingRoot, { recursive: true, force: true });
-    await rm(this.snapshotRoot, { recursive: true, force: true });
-    await mkdir(this.stagingRoot, { recursive: true });
-    await mkdir(this.snapshotRoot, { recursive: true });
-    if (!(await this.opts.store.bucketExists(this.opts.bucket))) {
-      await this.opts.store.createBucket(this.opts.bucket).catch(async (err) => {
-        // Another node may have created it in between.
-        if (!(await this.opts.store.bucketExists(this.opts.bucket))) throw err;
-      });
-    }
+    await this.cache.start();
+    await this.persistence.ensureBucket();
   }
 
   get openDatabases(): OpenDatabase[] {
@@ -114,21 +99,17 @@ export class DatabaseManager {
           `database ${JSON.stringify(record.name)} already exists`,
         );
       }
-      const path = this.localPath(record.owner, record.name);
       // Whatever sits there belongs to no database (a crash during an earlier create).
-      await removeDatabaseFiles(path);
-      await mkdir(dirname(path), { recursive: true });
+      await this.cache.clear(record.owner, record.name);
       const db = await this.openInstance(record.owner, record.name, record.limits);
       const full: DatabaseRecord = { ...record, storedBytes: 0, storedAt: "", tableCount: 0 };
       try {
         db.dirty = true;
-        await this.persist(db, full, true);
+        await this.persistence.persist(db, full, true);
       } catch (err) {
         await this.closeInstance(db);
-        await removeDatabaseFiles(path);
-        await this.opts.store
-          .deleteObject(this.opts.bucket, storeKeys.database(record.owner, record.name))
-          .catch(() => {});
+        await this.cache.remove(record.owner, record.name);
+        await this.persistence.removeFile(record.owner, record.name).catch(() => {});
         throw err;
       }
       this.open.set(key, db);
@@ -142,16 +123,16 @@ export class DatabaseManager {
     const key = databaseKey(record.owner, record.name);
     const ready = this.open.get(key);
     if (ready && !ready.closing) {
-      this.metrics.cacheHits++;
+      this.metrics.count(key, "cacheHits");
       return this.grant(ready, record, opts.touch ?? true);
     }
     return this.lifecycle.run(key, async () => {
       const again = this.open.get(key);
       if (again && !again.closing) {
-        this.metrics.cacheHits++;
+        this.metrics.count(key, "cacheHits");
         return this.grant(again, record, opts.touch ?? true);
       }
-      this.metrics.cacheMisses++;
+      this.metrics.count(key, "cacheMisses");
       const current = (await this.registry.get(record.owner, record.name)) ?? record;
       const db = await this.openFromCache(current);
       this.open.set(key, db);
@@ -173,9 +154,7 @@ export class DatabaseManager {
 
   /** Bytes of the local file and its WAL, or of the stored copy when not cached. */
   async sizeOf(record: DatabaseRecord): Promise<number> {
-    const path = this.localPath(record.owner, record.name);
-    const [db, wal] = await Promise.all([fileSize(path), fileSize(`${path}.wal`)]);
-    return db === undefined ? record.storedBytes : db + (wal ?? 0);
+    return (await this.cache.size(record.owner, record.name)) ?? record.storedBytes;
   }
 
   lastAccess(record: DatabaseRecord): Date {
@@ -193,22 +172,17 @@ export class DatabaseManager {
     await this.lifecycle.run(key, async () => {
       const db = this.open.get(key);
       if (db) {
-        await this.takeOffline(db, opts.force);
+        await db.takeOffline(opts.force);
         try {
-          if (!opts.fromStore) await this.persist(db, record, true);
+          if (!opts.fromStore) await this.persistence.persist(db, record, true);
         } finally {
           await this.closeInstance(db);
         }
       }
-      await removeDatabaseFiles(this.localPath(record.owner, record.name));
+      await this.cache.remove(record.owner, record.name);
       if (opts.fromStore) {
-        await this.persisting.run(key, async () => {
-          await this.registry.remove(record.owner, record.name);
-          await this.opts.store.deleteObject(
-            this.opts.bucket,
-            storeKeys.database(record.owner, record.name),
-          );
-        });
+        await this.persistence.remove(record.owner, record.name, key);
+        this.metrics.forget(key);
       }
     });
   }
@@ -218,20 +192,12 @@ export class DatabaseManager {
     record: DatabaseRecord,
     backupName: string,
   ): Promise<{ path: string; size: number }> {
-    const path = storeKeys.backup(record.owner, record.name, backupName);
-    return this.use(record, async ({ db }) => {
-      const snapshot = await this.snapshot(db, { wait: true, clean: false });
-      if (!snapshot) throw new Error("a waiting snapshot always runs");
-      try {
-        const { size } = await this.opts.store.putFile(this.opts.bucket, path, snapshot.path, {
-          contentType: "application/vnd.duckdb",
-          metadata: { database: record.name, "duckdb-version": this.opts.duckdbVersion },
-        });
-        return { path, size };
-      } finally {
-        await rm(snapshot.path, { force: true });
-      }
-    });
+    return this.use(record, ({ db }) => this.persistence.backup(db, record, backupName));
+  }
+
+  /** The database a backup was taken of (see `Persistence.backupSource`). */
+  backupSource(backupKey: string): Promise<string | undefined> {
+    return this.persistence.backupSource(backupKey);
   }
 
   /**
@@ -248,17 +214,6 @@ export class DatabaseManager {
   }): Promise<DatabaseRecord> {
     const { owner, target } = opts;
     const key = databaseKey(owner, target);
-    try {
-      await this.opts.store.statObject(this.opts.bucket, opts.backupKey);
-    } catch (err) {
-      if (err instanceof NotFoundError) {
-        throw new ServerError(
-          Status.NOT_FOUND,
-          `backup ${JSON.stringify(opts.backupKey)} does not exist`,
-        );
-      }
-      throw err;
-    }
     return this.lifecycle.run(key, async () => {
       const existing = await this.registry.get(owner, target);
       if (existing && !opts.replace) {
@@ -269,19 +224,17 @@ export class DatabaseManager {
       }
       const open = this.open.get(key);
       if (open) {
-        await this.takeOffline(open, false);
+        await open.takeOffline(false);
         await this.closeInstance(open);
       }
-      const path = this.localPath(owner, target);
-      await removeDatabaseFiles(path);
-      await mkdir(dirname(path), { recursive: true });
-      await this.opts.store.downloadToFile(this.opts.bucket, opts.backupKey, path);
+      const path = await this.cache.clear(owner, target);
+      await this.persistence.downloadBackup(opts.backupKey, path);
       const limits = existing?.limits ?? opts.template.limits;
       let db: OpenDatabase;
       try {
         db = await this.openInstance(owner, target, limits);
       } catch (err) {
-        await removeDatabaseFiles(path);
+        await this.cache.remove(owner, target);
         throw new ServerError(
           Status.FAILED_PRECONDITION,
           `the backup is not a database this server can open: ${(err as Error).message}`,
@@ -293,7 +246,7 @@ export class DatabaseManager {
       };
       try {
         db.dirty = true;
-        await this.persist(db, record, true);
+        await this.persistence.persist(db, record, true);
       } catch (err) {
         await this.closeInstance(db);
         throw err;
@@ -313,11 +266,11 @@ export class DatabaseManager {
   async checkpointAll(wait: boolean): Promise<void> {
     await Promise.all(
       [...this.open.values()].map(async (db) => {
-        if (!db.dirty || db.closing) return;
+        if (db.closing || !(await db.changed())) return;
         const record = await this.recordOf(db);
         if (!record) return;
         try {
-          const done = await this.persist(
+          const done = await this.persistence.persist(
             db,
             record,
             wait || db.skippedCheckpoints >= MAX_SKIPPED_CHECKPOINTS,
@@ -339,7 +292,7 @@ export class DatabaseManager {
           db.closing = true;
           try {
             const record = await this.recordOf(db);
-            if (record) await this.persist(db, record, true);
+            if (record) await this.persistence.persist(db, record, true);
           } catch (err) {
             this.opts.logger.error(
               { err, database: db.key },
@@ -351,23 +304,6 @@ export class DatabaseManager {
         }),
       ),
     );
-  }
-
-  /** Stages a file name under the database's staging directory (inside its sandbox). */
-  stagingFile(db: OpenDatabase, extension: string): string {
-    return join(db.stagingDir, `${randomUUID()}.${extension}`);
-  }
-
-  private get stagingRoot(): string {
-    return join(this.opts.cacheDir, "staging");
-  }
-
-  private get snapshotRoot(): string {
-    return join(this.opts.cacheDir, "snapshots");
-  }
-
-  private localPath(owner: Owner, name: string): string {
-    return localDatabasePath(this.opts.cacheDir, owner, name);
   }
 
   private grant(db: OpenDatabase, record: DatabaseRecord, touch: boolean): DatabaseLease {
@@ -394,26 +330,9 @@ export class DatabaseManager {
   }
 
   private async openFromCache(record: DatabaseRecord): Promise<OpenDatabase> {
-    const path = this.localPath(record.owner, record.name);
-    if ((await fileSize(path)) === undefined) {
+    if ((await this.cache.size(record.owner, record.name)) === undefined) {
       // Not cached here (a fresh node, or the local copy was dropped): fetch the stored one.
-      await removeDatabaseFiles(path);
-      await mkdir(dirname(path), { recursive: true });
-      try {
-        await this.opts.store.downloadToFile(
-          this.opts.bucket,
-          storeKeys.database(record.owner, record.name),
-          path,
-        );
-      } catch (err) {
-        if (err instanceof NotFoundError) {
-          throw new ServerError(
-            Status.DATA_LOSS,
-            `database ${JSON.stringify(record.name)} is registered but its file is missing from storage`,
-          );
-        }
-        throw err;
-      }
+      await this.persistence.download(record);
     }
     return this.openInstance(record.owner, record.name, record.limits);
   }
@@ -423,13 +342,12 @@ export class DatabaseManager {
     name: string,
     limits: DatabaseLimits,
   ): Promise<OpenDatabase> {
-    const stagingDir = join(this.stagingRoot, randomUUID());
-    await mkdir(stagingDir, { recursive: true });
+    const stagingDir = await this.cache.newStagingDir();
     try {
       return await OpenDatabase.open({
         owner,
         name,
-        localPath: this.localPath(owner, name),
+        localPath: this.cache.databasePath(owner, name),
         stagingDir,
         limits: clampLimits(limits, this.opts.limitCaps),
         maxConnections: this.opts.maxConnectionsPerDatabase,
@@ -447,86 +365,6 @@ export class DatabaseManager {
     await rm(db.stagingDir, { recursive: true, force: true });
   }
 
-  /** Stops new calls and waits for running ones; `force` interrupts them instead of refusing. */
-  private async takeOffline(db: OpenDatabase, force: boolean): Promise<void> {
-    if (db.leases > 0 && !force) {
-      throw new ServerError(
-        Status.FAILED_PRECONDITION,
-        `the database is in use by ${db.leases} running call(s); retry when they finish, or set force`,
-      );
-    }
-    db.closing = true;
-    if (!force) {
-      await db.exclusive(async () => {}, true);
-      return;
-    }
-    // Repeated: an interrupt reaching a connection between two statements is dropped.
-    db.interruptAll();
-    const ticker = setInterval(() => db.interruptAll(), 50);
-    try {
-      await db.exclusive(async () => {}, true);
-    } finally {
-      clearInterval(ticker);
-    }
-  }
-
-  /**
-   * A consistent copy of the database file, taken with the gate held exclusively: no
-   * statement runs, CHECKPOINT has folded the WAL into the file, and the copy is local
-   * and fast, so calls wait only for that. Undefined when `wait` is false and the
-   * database is busy; null when `clean` is asked and nothing changed.
-   */
-  private async snapshot(
-    db: OpenDatabase,
-    opts: { wait: boolean; clean: boolean },
-  ): Promise<{ path: string; tables: number } | null | undefined> {
-    return db.exclusive(async (conn) => {
-      if (opts.clean && !db.dirty) return null;
-      await conn.run("CHECKPOINT");
-      const tables = await countTables(conn);
-      const path = join(this.snapshotRoot, `${randomUUID()}.duckdb`);
-      await copyFile(db.localPath, path);
-      if (opts.clean) db.dirty = false;
-      return { path, tables };
-    }, opts.wait);
-  }
-
-  /** Checkpoint and upload when dirty; false when skipped because the database was busy. */
-  private async persist(db: OpenDatabase, record: DatabaseRecord, wait: boolean): Promise<boolean> {
-    return this.persisting.run(db.key, async () => {
-      if (db.closed) return true;
-      const snapshot = await this.snapshot(db, { wait, clean: true });
-      if (snapshot === undefined) return false;
-      if (snapshot === null) return true;
-      try {
-        const { size } = await this.opts.store.putFile(
-          this.opts.bucket,
-          storeKeys.database(record.owner, record.name),
-          snapshot.path,
-          { contentType: "application/vnd.duckdb" },
-        );
-        const updated: DatabaseRecord = {
-          ...record,
-          storedBytes: size,
-          storedAt: new Date().toISOString(),
-          tableCount: snapshot.tables,
-          lastAccessedAt: new Date(db.lastAccess).toISOString(),
-          duckdbVersion: this.opts.duckdbVersion,
-        };
-        await this.registry.put(updated);
-        Object.assign(record, updated);
-        this.metrics.checkpoints++;
-        return true;
-      } catch (err) {
-        db.dirty = true;
-        this.metrics.checkpointFailures++;
-        throw err;
-      } finally {
-        await rm(snapshot.path, { force: true });
-      }
-    });
-  }
-
   /** Closes least recently used idle databases beyond the bound, in the background. */
   private evictLater(): void {
     if (this.evicting || this.open.size <= this.opts.maxOpenDatabases) return;
@@ -540,14 +378,14 @@ export class DatabaseManager {
           await this.lifecycle.run(victim.key, async () => {
             try {
               const record = await this.recordOf(victim);
-              if (record) await this.persist(victim, record, true);
+              if (record) await this.persistence.persist(victim, record, true);
             } catch (err) {
               this.opts.logger.error(
                 { err, database: victim.key },
                 "checkpoint before eviction failed; the local file keeps the data",
               );
             } finally {
-              this.metrics.evictions++;
+              this.metrics.count(victim.key, "evictions");
               await this.closeInstance(victim);
             }
           });
@@ -557,27 +395,4 @@ export class DatabaseManager {
       }
     })();
   }
-}
-
-export async function countTables(conn: DuckDBConnection): Promise<number> {
-  const reader = await conn.runAndReadAll(
-    "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND NOT temporary",
-  );
-  return Number(reader.getRows()[0]?.[0] ?? 0);
-}
-
-async function fileSize(path: string): Promise<number | undefined> {
-  try {
-    return (await stat(path)).size;
-  } catch {
-    return undefined;
-  }
-}
-
-async function removeDatabaseFiles(path: string): Promise<void> {
-  await Promise.all([
-    rm(path, { force: true }),
-    rm(`${path}.wal`, { force: true }),
-    rm(`${path}.tmp`, { recursive: true, force: true }),
-  ]);
 }

@@ -1,30 +1,70 @@
-export interface QueryFigures {
+/** What the service counts for one database. */
+export interface DatabaseFigures {
   queries: number;
-  totalMs: number;
+  /** Milliseconds the calls of `queries` took in all. */
+  queryMs: number;
+  /** Calls served from the open set. */
+  cacheHits: number;
+  /** Calls that opened the database from disk or storage. */
+  cacheMisses: number;
+  checkpoints: number;
+  checkpointFailures: number;
+  evictions: number;
 }
 
-/** Query counts and time, in all and per database (by database key). */
-export class QueryMetrics {
-  readonly total: QueryFigures = { queries: 0, totalMs: 0 };
-  private readonly perDatabase = new Map<string, QueryFigures>();
+function zero(): DatabaseFigures {
+  return {
+    queries: 0,
+    queryMs: 0,
+    cacheHits: 0,
+    cacheMisses: 0,
+    checkpoints: 0,
+    checkpointFailures: 0,
+    evictions: 0,
+  };
+}
 
-  record(databaseKey: string, ms: number): void {
-    this.total.queries++;
-    this.total.totalMs += ms;
-    let figures = this.perDatabase.get(databaseKey);
-    if (!figures) {
-      figures = { queries: 0, totalMs: 0 };
-      this.perDatabase.set(databaseKey, figures);
-    }
+/**
+ * Figures per database (by database key), summed on demand: over the whole service for
+ * a system token, over the databases a caller can reach otherwise, so one tenant never
+ * learns how busy another is.
+ */
+export class Metrics {
+  private readonly perDatabase = new Map<string, DatabaseFigures>();
+
+  count(databaseKey: string, figure: Exclude<keyof DatabaseFigures, "queryMs">): void {
+    this.figures(databaseKey)[figure]++;
+  }
+
+  recordQuery(databaseKey: string, ms: number): void {
+    const figures = this.figures(databaseKey);
     figures.queries++;
-    figures.totalMs += ms;
+    figures.queryMs += ms;
   }
 
-  of(databaseKey: string): QueryFigures {
-    return this.perDatabase.get(databaseKey) ?? { queries: 0, totalMs: 0 };
+  /** The sum over the databases whose key `include` accepts. */
+  sum(include: (databaseKey: string) => boolean = () => true): DatabaseFigures {
+    const total = zero();
+    for (const [key, figures] of this.perDatabase) {
+      if (!include(key)) continue;
+      for (const name of Object.keys(total) as (keyof DatabaseFigures)[]) {
+        total[name] += figures[name];
+      }
+    }
+    return total;
   }
 
+  /** Drops a deleted database's figures. */
   forget(databaseKey: string): void {
     this.perDatabase.delete(databaseKey);
+  }
+
+  private figures(databaseKey: string): DatabaseFigures {
+    let figures = this.perDatabase.get(databaseKey);
+    if (!figures) {
+      figures = zero();
+      this.perDatabase.set(databaseKey, figures);
+    }
+    return figures;
   }
 }

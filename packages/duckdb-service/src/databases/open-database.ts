@@ -1,8 +1,11 @@
+import { randomUUID } from "node:crypto";
+import { join } from "node:path";
 import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { ServerError, Status } from "nice-grpc";
+import { type DatabaseLimits, openSandboxedInstance } from "../engine/sandbox.js";
 import { Gate } from "./gate.js";
+import { fileSize } from "./local-cache.js";
 import { databaseKey, type Owner } from "./naming.js";
-import { type DatabaseLimits, openSandboxedInstance } from "./sandbox.js";
 
 /** A connection lent to one call; `release` returns it to the pool. */
 export interface ConnectionLease {
@@ -17,7 +20,7 @@ export interface ConnectionLease {
  */
 export class OpenDatabase {
   readonly gate = new Gate();
-  /** Something may have changed since the last upload to object storage. */
+  /** A statement that may write ran since the last upload to object storage. */
   dirty = false;
   /** Set once eviction or deletion has begun: new calls must wait and reopen. */
   closing = false;
@@ -68,6 +71,15 @@ export class OpenDatabase {
     );
   }
 
+  /**
+   * Something changed since the last upload: a statement that may write ran, or the WAL
+   * holds a write that the statement check took for a read (SELECT nextval(...) advances
+   * a sequence). The WAL is gone after every CHECKPOINT, so it is only there for changes.
+   */
+  async changed(): Promise<boolean> {
+    return this.dirty || ((await fileSize(`${this.localPath}.wal`)) ?? 0) > 0;
+  }
+
   get activeConnections(): number {
     return this.inUse.size;
   }
@@ -93,6 +105,11 @@ export class OpenDatabase {
       releaseGate();
       throw err;
     }
+  }
+
+  /** A new file name in the staging directory, the one directory its SQL may read. */
+  stagingFile(extension: string): string {
+    return join(this.stagingDir, `${randomUUID()}.${extension}`);
   }
 
   /** Runs `fn` on a connection of its own. */
@@ -125,6 +142,29 @@ export class OpenDatabase {
       }
     } finally {
       release();
+    }
+  }
+
+  /** Stops new calls and waits for running ones; `force` interrupts them instead of refusing. */
+  async takeOffline(force: boolean): Promise<void> {
+    if (this.leases > 0 && !force) {
+      throw new ServerError(
+        Status.FAILED_PRECONDITION,
+        `the database is in use by ${this.leases} running call(s); retry when they finish, or set force`,
+      );
+    }
+    this.closing = true;
+    if (!force) {
+      await this.exclusive(async () => {}, true);
+      return;
+    }
+    // Repeated: an interrupt reaching a connection between two statements is dropped.
+    this.interruptAll();
+    const ticker = setInterval(() => this.interruptAll(), 50);
+    try {
+      await this.exclusive(async () => {}, true);
+    } finally {
+      clearInterval(ticker);
     }
   }
 

@@ -1,7 +1,7 @@
 import type { MinioClient } from "@isa-cloud/minio-client";
-import { NotFoundError } from "@isa-cloud/rpc";
+import { NotFoundError } from "@isa-cloud/rpc/wire";
+import type { DatabaseLimits } from "../engine/sandbox.js";
 import { type Owner, ownerSegment, storeKeys } from "./naming.js";
-import type { DatabaseLimits } from "./sandbox.js";
 
 /**
  * What the service knows about one database, kept as a JSON object per database in the

@@ -1,5 +1,5 @@
 import { ServerError, Status } from "nice-grpc";
-import { sqlString } from "./sandbox.js";
+import { sqlString } from "./sql-text.js";
 
 export type FileFormat = "csv" | "parquet" | "json";
 

@@ -1,5 +1,5 @@
-import { DuckDBInstance, StatementType } from "@duckdb/node-api";
-import { ServerError, Status } from "nice-grpc";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { sqlString } from "./sql-text.js";
 
 /** Per-database engine limits (CreateDatabase `config`, else the service defaults). */
 export interface DatabaseLimits {
@@ -7,11 +7,6 @@ export interface DatabaseLimits {
   memoryLimit: string;
   /** DuckDB worker threads of this database. */
   threads: number;
-}
-
-/** A DuckDB string literal; only ever used for paths and values the service itself makes. */
-export function sqlString(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
 }
 
 /**
@@ -31,6 +26,11 @@ export async function openSandboxedInstance(
     autoinstall_known_extensions: "false",
     autoload_known_extensions: "false",
     allow_community_extensions: "false",
+    allow_persistent_secrets: "false",
+    // Both default to directories under the server's home (~/.duckdb), which settings and
+    // error messages would then show; nothing is installed or stored in either.
+    extension_directory: stagingDir,
+    secret_directory: stagingDir,
     memory_limit: limits.memoryLimit,
     threads: String(limits.threads),
   });
@@ -56,42 +56,4 @@ export async function openSandboxedInstance(
     instance.closeSync();
     throw err;
   }
-}
-
-const REFUSED: Partial<Record<StatementType, string>> = {
-  [StatementType.ATTACH]: "ATTACH is not allowed: each database is isolated",
-  [StatementType.DETACH]: "DETACH is not allowed: each database is isolated",
-  [StatementType.LOAD]:
-    "INSTALL and LOAD are not allowed: the built-in extensions (json, parquet, icu) are always loaded",
-  [StatementType.UPDATE_EXTENSIONS]: "extensions cannot be updated",
-  [StatementType.EXTENSION]: "extension statements are not allowed",
-  [StatementType.SET]:
-    "SET, RESET, USE and setting PRAGMAs are not allowed: settings are fixed per database",
-  [StatementType.COPY]:
-    "COPY reads or writes server files and is not allowed: use ImportFromMinIO, ImportData or ExportToMinIO",
-  [StatementType.EXPORT]: "EXPORT DATABASE is not allowed: use BackupDatabase or ExportToMinIO",
-  [StatementType.COPY_DATABASE]: "COPY FROM DATABASE is not allowed: each database is isolated",
-};
-
-/**
- * Refuses statements user SQL must not run, before they run. The engine settings refuse
- * most of them too; this gives a clear message and also covers what the settings allow
- * (attaching an in-memory database, COPY into the staging directory). Transaction control
- * is refused outside ExecuteBatch because connections are pooled: a BEGIN left open would
- * leak into the next call.
- */
-export function checkStatementAllowed(type: StatementType, allowTransactionControl = false): void {
-  const refused = REFUSED[type];
-  if (refused) throw new ServerError(Status.PERMISSION_DENIED, refused);
-  if (type === StatementType.TRANSACTION && !allowTransactionControl) {
-    throw new ServerError(
-      Status.INVALID_ARGUMENT,
-      "BEGIN, COMMIT and ROLLBACK run only in ExecuteBatch: every other call is its own transaction",
-    );
-  }
-}
-
-/** Statement types that cannot change the database, so a call of only these leaves it clean. */
-export function isReadOnly(type: StatementType): boolean {
-  return type === StatementType.SELECT || type === StatementType.EXPLAIN;
 }

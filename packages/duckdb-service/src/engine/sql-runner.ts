@@ -4,7 +4,6 @@ import type {
   DuckDBResult,
   DuckDBType,
   DuckDBValue,
-  StatementType,
 } from "@duckdb/node-api";
 import type { duckdb } from "@isa-cloud/proto";
 import { ServerError, Status } from "nice-grpc";
@@ -12,7 +11,14 @@ import { encodeColumn } from "./columnar.js";
 import { rowSize } from "./message-size.js";
 import { bindParameters } from "./parameter-binding.js";
 import type { QueryGuard } from "./query-guard.js";
-import { checkStatementAllowed } from "./sandbox.js";
+import {
+  assertReadOnly,
+  checkSqlText,
+  checkStatementAllowed,
+  classifyStatement,
+  READ_ONLY_STATEMENTS,
+  type StatementKind,
+} from "./statement-policy.js";
 import { encodeValue } from "./value-encoding.js";
 
 export interface ScriptOptions {
@@ -20,14 +26,20 @@ export interface ScriptOptions {
   params?: Readonly<Record<string, duckdb.Value>>;
   /** BEGIN/COMMIT/ROLLBACK allowed (ExecuteBatch only). */
   allowTransactionControl?: boolean;
-  /** Sees each statement's type before it runs: dirty tracking. */
-  onStatement?: (type: StatementType) => void;
+  /**
+   * Only a read-only statement may run (`isReadOnly`), and only one: each statement is
+   * judged before it runs, and a later one could only be judged after the earlier ran.
+   */
+  readOnly?: boolean;
+  /** Sees each statement before it runs: dirty tracking. */
+  onStatement?: (kind: StatementKind) => void;
 }
 
 /**
- * Runs user SQL statement by statement on one connection: each is prepared (so DuckDB
- * binds the parameters; nothing is pasted into SQL), checked against the sandbox policy,
- * then run; the last one is handed to `last`. Statements are prepared one at a time
+ * Runs user SQL statement by statement on one connection: its text is checked for
+ * functions the sandbox refuses, then each statement is prepared (so DuckDB binds the
+ * parameters; nothing is pasted into SQL), checked against the statement policy, then
+ * run; the last one is handed to `last`. Statements are prepared one at a time
  * because a later one may need what an earlier one creates.
  */
 export async function runScript<T>(
@@ -38,17 +50,27 @@ export async function runScript<T>(
   last: (prepared: DuckDBPreparedStatement) => Promise<T>,
 ): Promise<T> {
   const params = opts.params ?? {};
+  checkSqlText(sql);
   const extracted = await guard.run(() => conn.extractStatements(sql));
   if (extracted.count === 0) {
     throw new ServerError(Status.INVALID_ARGUMENT, "the request holds no SQL statement");
   }
+  if (opts.readOnly && extracted.count > 1) {
+    throw new ServerError(
+      Status.INVALID_ARGUMENT,
+      `read_only takes one statement, got ${extracted.count}; allowed: ${READ_ONLY_STATEMENTS}`,
+    );
+  }
+  const text = extracted.count === 1 ? sql : undefined;
   for (let index = 0; index < extracted.count; index++) {
     const prepared = await guard.run(() => extracted.prepare(index));
     try {
-      checkStatementAllowed(prepared.statementType, opts.allowTransactionControl);
+      const kind = await classifyStatement(conn, guard, prepared, text);
+      checkStatementAllowed(kind, opts.allowTransactionControl);
+      if (opts.readOnly) assertReadOnly(kind);
       const used = bindCatching(prepared, params);
       if (extracted.count === 1) assertAllUsed(params, used);
-      opts.onStatement?.(prepared.statementType);
+      opts.onStatement?.(kind);
       if (index === extracted.count - 1) return await last(prepared);
       await guard.run(() => prepared.run());
     } finally {

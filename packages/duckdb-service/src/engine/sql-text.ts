@@ -2,6 +2,11 @@ import { type DuckDBConnection, StatementType } from "@duckdb/node-api";
 import { ServerError, Status } from "nice-grpc";
 import type { QueryGuard } from "./query-guard.js";
 
+/** A DuckDB string literal; only ever used for paths and values the service itself makes. */
+export function sqlString(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
 /** A quoted DuckDB identifier: any name, no way out of the quotes. */
 export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;

@@ -1,22 +1,25 @@
-import type { DuckDBServiceImplementation } from "@isa-cloud/proto";
 import { ClientError, ServerError, Status } from "nice-grpc";
-import { databaseMethods } from "./rpc-databases.js";
-import { engineMethods } from "./rpc-engine.js";
-import { queryMethods } from "./rpc-queries.js";
-import { tableMethods } from "./rpc-tables.js";
-import { transferMethods } from "./rpc-transfer.js";
-import type { Context, ServiceContext } from "./service-context.js";
-
-type Impl = DuckDBServiceImplementation<{ identity: Context["identity"] }>;
+import { databaseMethods } from "./databases.js";
+import { extensionMethods } from "./extensions.js";
+import { monitoringMethods } from "./monitoring.js";
+import { queryMethods } from "./queries.js";
+import { queryStreamMethods } from "./query-streams.js";
+import type { Impl, ServiceContext } from "./service-context.js";
+import { tableMethods } from "./tables.js";
+import { transferMethods } from "./transfer.js";
+import { viewMethods } from "./views.js";
 
 /** Every method of isa.duckdb.DuckDBService. */
 export function createServiceImpl(ctx: ServiceContext): Impl {
   const impl: Impl = {
     ...databaseMethods(ctx),
     ...queryMethods(ctx),
+    ...queryStreamMethods(ctx),
     ...tableMethods(ctx),
+    ...viewMethods(ctx),
     ...transferMethods(ctx),
-    ...engineMethods(ctx),
+    ...extensionMethods(ctx),
+    ...monitoringMethods(ctx),
   };
   // biome-ignore lint/suspicious/noExplicitAny: every method is wrapped the same way
   const wrapped: Record<string, any> = {};
@@ -27,18 +30,30 @@ export function createServiceImpl(ctx: ServiceContext): Impl {
             try {
               return yield* method(request, context);
             } catch (err) {
-              throw storageUnavailable(err);
+              throw withoutServerPaths(storageUnavailable(err), ctx.cacheDirs);
             }
           }
         : async (request: unknown, context: unknown) => {
             try {
               return await method(request, context);
             } catch (err) {
-              throw storageUnavailable(err);
+              throw withoutServerPaths(storageUnavailable(err), ctx.cacheDirs);
             }
           };
   }
   return wrapped as Impl;
+}
+
+/**
+ * DuckDB's messages name the files it read by absolute path (a staged import, the
+ * database file), and quote the SQL the service built around them: the local cache's
+ * location is replaced, so no server path reaches a caller.
+ */
+function withoutServerPaths(err: unknown, cacheDirs: readonly string[]): unknown {
+  if (!(err instanceof ServerError)) return err;
+  let details = err.details;
+  for (const dir of cacheDirs) details = details.replaceAll(dir, "<cache>");
+  return details === err.details ? err : new ServerError(err.code, details);
 }
 
 /**

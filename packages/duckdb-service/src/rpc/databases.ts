@@ -1,18 +1,25 @@
-import { type DuckDBServiceImplementation, dateToTimestamp } from "@isa-cloud/proto";
-import { assertOrgMember, resolveUserId } from "@isa-cloud/rpc";
+import { dateToTimestamp } from "@isa-cloud/proto";
+import { assertOrgMember, resolveUserId } from "@isa-cloud/rpc-server";
 import { ServerError, Status } from "nice-grpc";
-import { countTables } from "./database-manager.js";
-import { limitsFromConfig } from "./limits.js";
-import { assertBackupName, assertDatabaseName, type Owner, parseBackupPath } from "./naming.js";
+import {
+  assertBackupName,
+  assertDatabaseName,
+  backupOwnerSegment,
+  backupPrefix,
+  type Owner,
+  ownerSegment,
+} from "../databases/naming.js";
+import { countTables } from "../engine/catalog.js";
+import { limitsFromConfig } from "../engine/limits.js";
 import {
   type Context,
   findDatabase,
+  type Impl,
   onConnection,
+  reachableOwners,
   type ServiceContext,
   toDatabaseInfo,
 } from "./service-context.js";
-
-type Impl = DuckDBServiceImplementation<{ identity: Context["identity"] }>;
 
 const MAX_PAGE_SIZE = 1000;
 
@@ -151,31 +158,32 @@ export function databaseMethods(
 
     async restoreDatabase(request, context) {
       const userId = resolveUserId(context.identity, request.userId);
-      const parsed = parseBackupPath(request.backupPath);
-      if (!parsed) {
-        throw new ServerError(
-          Status.INVALID_ARGUMENT,
-          "backup_path is not a path BackupDatabase returned",
-        );
-      }
-      const { owner } = parsed;
-      const mine =
-        (owner.kind === "user" && owner.id === userId) ||
-        (owner.kind === "org" && owner.id === context.identity.orgId);
-      if (!mine) {
+      if (request.newDatabaseName) assertDatabaseName(request.newDatabaseName, "new_database_name");
+      const notABackup = new ServerError(
+        Status.INVALID_ARGUMENT,
+        "backup_path is not a path BackupDatabase returned",
+      );
+      const segment = backupOwnerSegment(request.backupPath);
+      if (!segment) throw notABackup;
+      // Segments are compared, not read back: a long id's segment is a hash.
+      const owner = reachableOwners(context.identity, userId).find(
+        (o) => ownerSegment(o) === segment,
+      );
+      if (!owner) {
         throw new ServerError(Status.PERMISSION_DENIED, "the backup belongs to someone else");
       }
-      if (request.newDatabaseName) assertDatabaseName(request.newDatabaseName, "new_database_name");
-      const source = await ctx.manager.registry.get(owner, parsed.name);
+      const name = await ctx.manager.backupSource(request.backupPath);
+      if (!name || !request.backupPath.startsWith(backupPrefix(owner, name))) throw notABackup;
+      const source = await ctx.manager.registry.get(owner, name);
       const now = new Date().toISOString();
       const record = await ctx.manager.restore({
         backupKey: request.backupPath,
         owner,
-        target: request.newDatabaseName || parsed.name,
+        target: request.newDatabaseName || name,
         replace: !request.newDatabaseName,
         template: {
           owner,
-          name: request.newDatabaseName || parsed.name,
+          name: request.newDatabaseName || name,
           createdBy: userId,
           createdAt: now,
           lastAccessedAt: now,

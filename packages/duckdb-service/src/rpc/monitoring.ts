@@ -1,56 +1,20 @@
-import { type DuckDBServiceImplementation, dateToTimestamp } from "@isa-cloud/proto";
+import { dateToTimestamp } from "@isa-cloud/proto";
 import { ServerError, Status } from "nice-grpc";
-import { databaseKey } from "./naming.js";
+import { databaseKey, isOwnedBy } from "../databases/naming.js";
+import type { DatabaseRecord } from "../databases/registry.js";
+import { builtInExtensions } from "./extensions.js";
 import {
   type Context,
   findDatabase,
+  type Impl,
   onConnection,
+  reachableOwners,
   type ServiceContext,
 } from "./service-context.js";
 
-type Impl = DuckDBServiceImplementation<{ identity: Context["identity"] }>;
-
-/** InstallExtension, ListExtensions, HealthCheck, GetMetrics. */
-export function engineMethods(
-  ctx: ServiceContext,
-): Pick<Impl, "installExtension" | "listExtensions" | "healthCheck" | "getMetrics"> {
-  const builtIn = () => ctx.engine.extensions.filter((e) => e.builtIn).map((e) => e.name);
-
+/** HealthCheck, GetMetrics. */
+export function monitoringMethods(ctx: ServiceContext): Pick<Impl, "healthCheck" | "getMetrics"> {
   return {
-    async installExtension(request, context) {
-      await findDatabase(ctx, context, request);
-      const name = request.extensionName.trim().toLowerCase();
-      if (!/^[a-z0-9_]{1,64}$/.test(name)) {
-        throw new ServerError(
-          Status.INVALID_ARGUMENT,
-          "extension_name must be an extension's name",
-        );
-      }
-      const extension = ctx.engine.extensions.find((e) => e.name === name);
-      if (extension?.builtIn) {
-        return { success: true, message: `${name} is built in and already loaded` };
-      }
-      throw new ServerError(
-        Status.FAILED_PRECONDITION,
-        `extension ${name} is not built into this server, and extensions cannot be installed ` +
-          `at run time (databases are sandboxed); built in: ${builtIn().join(", ")}`,
-      );
-    },
-
-    async listExtensions(request, context) {
-      await findDatabase(ctx, context, request);
-      return {
-        success: true,
-        extensions: ctx.engine.extensions.map((e) => ({
-          name: e.name,
-          version: e.version,
-          installed: e.builtIn,
-          loaded: e.builtIn,
-          description: e.description,
-        })),
-      };
-    },
-
     async healthCheck(request, context) {
       const serving = ctx.isServing();
       const response = {
@@ -79,51 +43,74 @@ export function engineMethods(
       if (request.detailed) {
         response.details = {
           duckdb_version: ctx.engine.version,
-          open_databases: ctx.manager.openDatabases.length,
-          max_open_databases: ctx.config.maxOpenDatabases,
-          active_connections: ctx.manager.activeConnections,
           uptime_seconds: Math.round((Date.now() - ctx.startedAt) / 1000),
-          built_in_extensions: builtIn(),
+          built_in_extensions: builtInExtensions(ctx),
+          // How busy the node is tells of every tenant: for system tokens only.
+          ...(context.identity?.system
+            ? {
+                open_databases: ctx.manager.openDatabases.length,
+                max_open_databases: ctx.config.maxOpenDatabases,
+                active_connections: ctx.manager.activeConnections,
+              }
+            : {}),
         };
       }
       return response;
     },
 
     async getMetrics(request, context) {
-      const m = ctx.manager.metrics;
+      const { scope, includes, record } = await metricsScope(ctx, context, request.databaseId);
+      const figures = ctx.manager.metrics.sum(includes);
+      const open = ctx.manager.openDatabases.filter((db) => includes(db.key));
       const metrics: Record<string, unknown> = {
-        open_databases: ctx.manager.openDatabases.length,
-        max_open_databases: ctx.config.maxOpenDatabases,
-        checkpoints: m.checkpoints,
-        checkpoint_failures: m.checkpointFailures,
-        evictions: m.evictions,
+        scope,
+        open_databases: open.length,
+        checkpoints: figures.checkpoints,
+        checkpoint_failures: figures.checkpointFailures,
+        evictions: figures.evictions,
         uptime_seconds: Math.round((Date.now() - ctx.startedAt) / 1000),
         duckdb_version: ctx.engine.version,
       };
-      let figures = ctx.metrics.total;
-      let activeConnections = ctx.manager.activeConnections;
-      if (request.databaseId) {
-        const record = await findDatabase(ctx, context, {
-          databaseId: request.databaseId,
-          userId: "",
-        });
-        const key = databaseKey(record.owner, record.name);
-        figures = ctx.metrics.of(key);
-        const open = ctx.manager.openDatabases.find((db) => db.key === key);
-        activeConnections = open?.activeConnections ?? 0;
+      if (scope === "service") metrics.max_open_databases = ctx.config.maxOpenDatabases;
+      if (record) {
         metrics.database = record.name;
-        metrics.open = open !== undefined;
+        metrics.open = open.length > 0;
         metrics.size_bytes = await ctx.manager.sizeOf(record);
       }
       return {
         success: true,
         totalQueries: BigInt(figures.queries),
-        activeConnections: BigInt(activeConnections),
-        avgQueryTimeMs: figures.queries > 0 ? figures.totalMs / figures.queries : 0,
-        cacheHits: BigInt(m.cacheHits),
-        cacheMisses: BigInt(m.cacheMisses),
+        activeConnections: BigInt(open.reduce((n, db) => n + db.activeConnections, 0)),
+        avgQueryTimeMs: figures.queries > 0 ? figures.queryMs / figures.queries : 0,
+        cacheHits: BigInt(figures.cacheHits),
+        cacheMisses: BigInt(figures.cacheMisses),
         metrics,
       };
     },
   };
+}
+
+/**
+ * Whose figures GetMetrics sums: one database's (`database_id`, for whoever may name it),
+ * the whole service's (a system token), or else those of the databases the caller can
+ * reach, their own and their organization's: another tenant's load, evictions or query
+ * counts are not theirs to see.
+ */
+async function metricsScope(
+  ctx: ServiceContext,
+  context: Context,
+  databaseId: string,
+): Promise<{
+  scope: "database" | "service" | "caller";
+  includes: (key: string) => boolean;
+  record?: DatabaseRecord;
+}> {
+  if (databaseId) {
+    const record = await findDatabase(ctx, context, { databaseId, userId: "" });
+    const key = databaseKey(record.owner, record.name);
+    return { scope: "database", includes: (k) => k === key, record };
+  }
+  if (context.identity.system) return { scope: "service", includes: () => true };
+  const owners = reachableOwners(context.identity);
+  return { scope: "caller", includes: (k) => owners.some((owner) => isOwnedBy(k, owner)) };
 }

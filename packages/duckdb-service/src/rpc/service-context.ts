@@ -1,20 +1,20 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { MinioClient } from "@isa-cloud/minio-client";
-import type { duckdb } from "@isa-cloud/proto";
+import type { DuckDBServiceImplementation, duckdb } from "@isa-cloud/proto";
 import { dateToTimestamp } from "@isa-cloud/proto";
-import { type Identity, resolveUserId, runWithCallerToken } from "@isa-cloud/rpc";
+import type { Identity } from "@isa-cloud/rpc/wire";
+import { resolveUserId } from "@isa-cloud/rpc-server";
 import { type CallContext, ClientError, ServerError, Status } from "nice-grpc";
 import type { Logger } from "pino";
-import type { ResolvedConfig } from "./config.js";
-import type { DatabaseManager } from "./database-manager.js";
-import type { EngineInfo } from "./engine-info.js";
-import { assertDatabaseName, type Owner, storeKeys } from "./naming.js";
-import type { OpenDatabase } from "./open-database.js";
+import type { ResolvedConfig } from "../config.js";
+import type { DatabaseManager } from "../databases/database-manager.js";
+import { assertDatabaseName, type Owner, storeKeys } from "../databases/naming.js";
+import type { OpenDatabase } from "../databases/open-database.js";
+import type { DatabaseRecord } from "../databases/registry.js";
+import type { EngineInfo } from "../engine/engine-info.js";
+import { QueryGuard } from "../engine/query-guard.js";
+import { isReadOnly, type StatementKind } from "../engine/statement-policy.js";
 import type { PreparedStatements } from "./prepared-statements.js";
-import { QueryGuard } from "./query-guard.js";
-import type { QueryMetrics } from "./query-metrics.js";
-import type { DatabaseRecord } from "./registry.js";
-import { isReadOnly } from "./sandbox.js";
 
 /** What every RPC handler shares. */
 export interface ServiceContext {
@@ -24,13 +24,17 @@ export interface ServiceContext {
   logger: Logger;
   /** Storage client whose token is the calling user's (see `asCaller`). */
   userStore: MinioClient;
-  metrics: QueryMetrics;
   prepared: PreparedStatements;
+  /** The local cache's directory as configured and as the filesystem resolves it. */
+  cacheDirs: string[];
   startedAt: number;
   isServing(): boolean;
 }
 
 export type Context = CallContext & { identity: Identity };
+
+/** The service's methods as nice-grpc calls them, with the auth middleware's identity. */
+export type Impl = DuckDBServiceImplementation<{ identity: Identity }>;
 
 /** Request fields naming a database. */
 export interface DatabaseRef {
@@ -64,6 +68,13 @@ export function databaseOf(identity: Identity, ref: DatabaseRef): { owner: Owner
   return { owner: { kind: "user", id: userId }, name: ref.databaseId };
 }
 
+/** The namespaces a caller reaches: their own, and their token's organization's. */
+export function reachableOwners(identity: Identity, userId = identity.userId): Owner[] {
+  const owners: Owner[] = [{ kind: "user", id: userId }];
+  if (identity.orgId) owners.push({ kind: "org", id: identity.orgId });
+  return owners;
+}
+
 export async function findDatabase(
   ctx: ServiceContext,
   context: Context,
@@ -82,6 +93,20 @@ export async function findDatabase(
   );
 }
 
+/** The SQL of a request: its text, or what a PrepareStatement id stands for. */
+export function sqlOf(ctx: ServiceContext, db: OpenDatabase, text: string, field: string): string {
+  if (!text.trim()) throw new ServerError(Status.INVALID_ARGUMENT, `${field} is empty`);
+  const prepared = ctx.prepared.resolve(db.key, text);
+  if (!prepared) return text;
+  if ("unknown" in prepared) {
+    throw new ServerError(
+      Status.NOT_FOUND,
+      "prepared statement id is unknown or expired for this database; call PrepareStatement again",
+    );
+  }
+  return prepared.sql;
+}
+
 /** Runs `fn` on a connection of the database with the call's timeout and cancellation. */
 export async function onConnection<T>(
   ctx: ServiceContext,
@@ -97,15 +122,35 @@ export async function onConnection<T>(
       return await fn(conn, guard);
     } finally {
       guard.dispose();
-      ctx.metrics.record(db.key, performance.now() - started);
+      ctx.manager.metrics.recordQuery(db.key, performance.now() - started);
     }
   });
 }
 
+/**
+ * Runs `fn` on a connection of the request's database with the default timeout;
+ * `markDirty` records a change made by SQL the service built itself.
+ */
+export async function onDatabase<T>(
+  ctx: ServiceContext,
+  context: Context,
+  request: DatabaseRef,
+  fn: (conn: DuckDBConnection, guard: QueryGuard, markDirty: () => void) => Promise<T>,
+): Promise<T> {
+  const record = await findDatabase(ctx, context, request);
+  return ctx.manager.use(record, ({ db }) =>
+    onConnection(ctx, db, context, ctx.config.queryTimeoutMs, (conn, guard) =>
+      fn(conn, guard, () => {
+        db.dirty = true;
+      }),
+    ),
+  );
+}
+
 /** `onStatement` hook: a statement that may write marks the database for upload. */
 export function markWrites(db: OpenDatabase) {
-  return (type: Parameters<typeof isReadOnly>[0]) => {
-    if (!isReadOnly(type)) db.dirty = true;
+  return (kind: StatementKind) => {
+    if (!isReadOnly(kind)) db.dirty = true;
   };
 }
 
@@ -129,7 +174,7 @@ export async function asCaller<T>(
   fn: (store: MinioClient) => Promise<T>,
 ): Promise<T> {
   try {
-    return await runWithCallerToken(context.identity.token ?? "", () => fn(ctx.userStore));
+    return await fn(ctx.userStore.withToken(context.identity.token ?? ""));
   } catch (err) {
     if (err instanceof ClientError) throw new ServerError(err.code, `${what}: ${err.details}`);
     throw err;

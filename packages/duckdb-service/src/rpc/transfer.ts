@@ -3,22 +3,32 @@ import { rm, stat } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { StatementType } from "@duckdb/node-api";
-import type { DuckDBServiceImplementation, duckdb } from "@isa-cloud/proto";
-import { NotFoundError } from "@isa-cloud/rpc";
+import type { duckdb } from "@isa-cloud/proto";
+import { NotFoundError } from "@isa-cloud/rpc/wire";
 import { ServerError, Status } from "nice-grpc";
+import type { OpenDatabase } from "../databases/open-database.js";
 import {
   CONTENT_TYPES,
   type FileFormat,
   fileFormat,
   readerCall,
   writerOptions,
-} from "./file-formats.js";
-import type { OpenDatabase } from "./open-database.js";
-import { sqlString } from "./sandbox.js";
+} from "../engine/file-formats.js";
+import { readBatches, resultColumns, runScript } from "../engine/sql-runner.js";
+import {
+  assertSingleStatement,
+  bareQuery,
+  qualified,
+  type RelationRef,
+  relationRef,
+  sqlString,
+} from "../engine/sql-text.js";
+import { checkSqlText } from "../engine/statement-policy.js";
 import {
   asCaller,
   type Context,
   findDatabase,
+  type Impl,
   int32,
   markWrites,
   onConnection,
@@ -26,16 +36,6 @@ import {
   type ServiceContext,
   since,
 } from "./service-context.js";
-import { readBatches, resultColumns, runScript } from "./sql-runner.js";
-import {
-  assertSingleStatement,
-  bareQuery,
-  qualified,
-  type RelationRef,
-  relationRef,
-} from "./sql-text.js";
-
-type Impl = DuckDBServiceImplementation<{ identity: Context["identity"] }>;
 
 /** ImportFromMinIO, ExportToMinIO, QueryMinIOFile, ImportData. */
 export function transferMethods(
@@ -104,7 +104,7 @@ export function transferMethods(
     if (!bucket || !key) {
       throw new ServerError(Status.INVALID_ARGUMENT, "bucket_name and object_key are required");
     }
-    const file = ctx.manager.stagingFile(db, format);
+    const file = db.stagingFile(format);
     await asCaller(ctx, context, `reading ${bucket}/${key}`, (store) =>
       store.downloadToFile(bucket, key, file, { signal: context.signal }),
     );
@@ -142,6 +142,7 @@ export function transferMethods(
       const format = fileFormat(request.format);
       const copyOptions = writerOptions(format, request.options);
       if (!request.query.trim()) throw new ServerError(Status.INVALID_ARGUMENT, "query is empty");
+      checkSqlText(request.query);
       if (!request.bucketName || !request.objectKey) {
         throw new ServerError(Status.INVALID_ARGUMENT, "bucket_name and object_key are required");
       }
@@ -166,7 +167,7 @@ export function transferMethods(
         }
       }
       return ctx.manager.use(record, async ({ db }) => {
-        const file = ctx.manager.stagingFile(db, format);
+        const file = db.stagingFile(format);
         try {
           const rows = await onConnection(
             ctx,
@@ -295,7 +296,7 @@ export function transferMethods(
       }
       const record = await findDatabase(ctx, context, meta);
       return ctx.manager.use(record, async ({ db }) => {
-        const file = ctx.manager.stagingFile(db, format);
+        const file = db.stagingFile(format);
         try {
           let received = 0;
           async function* chunks(): AsyncGenerator<Uint8Array> {
