@@ -4,12 +4,13 @@ import {
   duckdbConfigFromEnv,
   startDuckdbService,
 } from "@isa-cloud/duckdb-service";
+import { startDuckdbSupervisor, supervisorConfigFromEnv } from "@isa-cloud/duckdb-supervisor";
 import {
   type MinioServiceConfig,
   minioConfigFromEnv,
   startMinioService,
 } from "@isa-cloud/minio-service";
-import { connectableHost, formatHostPort } from "@isa-cloud/rpc/wire";
+import { connectableHost, formatHostPort, readChoice } from "@isa-cloud/rpc/wire";
 import { type StackEvent, timedStart } from "./timed-start.js";
 
 export type StackService = "storage" | "analytics";
@@ -43,13 +44,25 @@ export interface StartServicesOptions {
    */
   storage?: Partial<MinioServiceConfig>;
   /**
-   * Analytics settings that win over `env` and `dataDir`. Default none.
+   * How analytics runs. "workers": the @isa-cloud/duckdb-supervisor front, with tenants'
+   * databases in worker processes that it kills and restarts when a query passes its
+   * deadline or memory budget, so a runaway query hurts only its own tenant.
+   * "in-process": one DuckDB in this process (tests; embedders that accept the risk and
+   * set UV_THREADPOOL_SIZE before Node starts). `DUCKDB_ISOLATION`, default "workers".
+   * @example { isolation: "in-process" }
+   */
+  isolation?: AnalyticsIsolation;
+  /**
+   * Analytics settings that win over `env` and `dataDir`, for "in-process" analytics.
+   * Default none.
    * @example { analytics: { maxOpenDatabases: 2, checkpointIntervalMs: 500 } }
    */
   analytics?: Partial<DuckdbServiceConfig>;
   /** Told when each service starts and becomes ready. Default: nobody. */
   onProgress?: (event: StackEvent) => void;
 }
+
+export type AnalyticsIsolation = "workers" | "in-process";
 
 export interface ServicesHandle {
   /** Where storage listens; absent when it was not started. */
@@ -111,25 +124,62 @@ export async function startServices(options: StartServicesOptions): Promise<Serv
       });
     }
     if (wanted.has("analytics")) {
-      const config = duckdbConfigFromEnv(env);
-      config.cacheDir = join(options.dataDir, "duckdb");
-      Object.assign(config, options.analytics);
-      const { result, ms } = await timedStart(
-        "analytics",
-        () => startDuckdbService(config),
-        options.onProgress,
-      );
+      const isolation =
+        options.isolation ??
+        readChoice(env, "DUCKDB_ISOLATION", ["workers", "in-process"] as const, "workers");
+      const { result, ms, host } = await startAnalytics(isolation, env, options);
       closers.push(() => result.close());
-      const host = connectableHost(config.host);
       const address = formatHostPort(host, result.port);
       handle.analytics = { port: result.port, address };
       env.DUCKDB_GRPC_HOST = host;
       env.DUCKDB_GRPC_PORT = String(result.port);
-      options.onProgress?.({ service: "analytics", phase: "ready", address, ms });
+      options.onProgress?.({
+        service: "analytics",
+        phase: "ready",
+        address,
+        ms,
+        ...(isolation === "workers" ? { detail: "tenants isolated in worker processes" } : {}),
+      });
     }
   } catch (err) {
     await handle.close().catch(() => {});
     throw err;
   }
   return handle;
+}
+
+async function startAnalytics(
+  isolation: AnalyticsIsolation,
+  env: Env,
+  options: StartServicesOptions,
+) {
+  const cacheDir = join(options.dataDir, "duckdb");
+  if (isolation === "in-process") {
+    const config = duckdbConfigFromEnv(env);
+    config.cacheDir = cacheDir;
+    Object.assign(config, options.analytics);
+    const started = await timedStart(
+      "analytics",
+      () => startDuckdbService(config),
+      options.onProgress,
+    );
+    return { ...started, host: connectableHost(config.host) };
+  }
+  if (options.analytics) {
+    throw new Error(
+      'analytics settings apply to in-process analytics only: pass isolation: "in-process", ' +
+        "or set the workers' DUCKDB_* variables in env",
+    );
+  }
+  // The workers read the same variables the in-process service would, storage's real
+  // address included; their caches live under the same data directory.
+  const config = supervisorConfigFromEnv(env);
+  config.cacheDir = cacheDir;
+  config.workerEnv = { ...env, ISA_DATA_DIR: options.dataDir };
+  const started = await timedStart(
+    "analytics",
+    () => startDuckdbSupervisor(config),
+    options.onProgress,
+  );
+  return { ...started, host: connectableHost(config.host) };
 }

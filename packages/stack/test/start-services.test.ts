@@ -83,6 +83,27 @@ describe("startServices", () => {
     expect(await health(stack.analytics!.address)).toMatch(/^error/);
   });
 
+  it("runs analytics in worker processes by default, and in this process on request", async () => {
+    const workers = await start();
+    expect(await health(workers.analytics!.address)).toBe("1");
+    await expect(
+      start({ services: ["analytics"], env: workers.env, analytics: { maxOpenDatabases: 2 } }),
+    ).rejects.toThrow(/in-process/);
+    const inProcess = await start({
+      env: { ...workers.env, DUCKDB_GRPC_PORT: "0" },
+      services: ["analytics"],
+      isolation: "in-process",
+      analytics: { maxOpenDatabases: 2 },
+    });
+    expect(await health(inProcess.analytics!.address)).toBe("1");
+  });
+
+  it("refuses an isolation it does not know, naming DUCKDB_ISOLATION", async () => {
+    await expect(start({ env: { ...env, DUCKDB_ISOLATION: "threads" } })).rejects.toThrow(
+      /DUCKDB_ISOLATION/,
+    );
+  });
+
   it("starts analytics alone, finding storage through MINIO_GRPC_HOST/PORT", async () => {
     const storage = await start({ services: ["storage"] });
     expect(storage.analytics).toBeUndefined();

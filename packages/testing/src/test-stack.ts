@@ -95,6 +95,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       env: settings,
       dataDir: dir,
       services: ["analytics"],
+      // Tests reach the service's own behaviour directly; the supervisor has its own suite.
+      isolation: "in-process",
       analytics: { ...options.analytics, ...more },
     });
     settings.DUCKDB_GRPC_PORT = String(analytics.analytics?.port);
