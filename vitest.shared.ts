@@ -21,6 +21,25 @@ export const sharedTestConfig = defineConfig({
 });
 
 /**
+ * A suite that needs a system program (etcd, Chromium, psql) and so runs outside
+ * `pnpm test`, by `pnpm test:<suite>`: only its own files, its own report
+ * (`test-results.<suite>.json`, summed by scripts/run-tests.mjs --suite <suite>), and
+ * one file at a time, since its files start whole clusters or browsers.
+ */
+export function suiteTestConfig(suite: "cluster" | "browser" | "pg", include: string[]) {
+  return defineConfig({
+    test: {
+      ...sharedTestConfig.test,
+      include,
+      reporters: ["default", ["json", { outputFile: `test-results.${suite}.json` }]],
+      fileParallelism: false,
+      testTimeout: 120_000,
+      hookTimeout: 180_000,
+    },
+  });
+}
+
+/**
  * Marks every process the run starts. Test workers get it from this process's
  * environment and pass it on to whatever they spawn; `spawnNode` of @isa-cloud/testing
  * keeps it even for a child started with a clean environment (it names the same
