@@ -2,8 +2,13 @@ import { totalmem } from "node:os";
 import { resolve } from "node:path";
 import { DEFAULT_MAX_MESSAGE_BYTES, readInteger } from "@isa-cloud/rpc/wire";
 import type { Logger } from "pino";
+import { type NodeSettings, nodeSettingsFromEnv } from "./cluster/cluster-config.js";
 
-export interface DuckdbSupervisorConfig {
+/**
+ * `cluster` (`ISA_ETCD_ENDPOINTS`, `ISA_ETCD_LEASE_TTL_SECONDS`), `nodeId` (`ISA_NODE_ID`)
+ * and `advertiseAddress` (`DUCKDB_ADVERTISE_ADDRESS`) come from `NodeSettings`.
+ */
+export interface DuckdbSupervisorConfig extends NodeSettings {
   /** Interface of the public front. `DUCKDB_GRPC_HOST`, default "127.0.0.1". */
   host: string;
   /** Port of the public front; 0 picks a free one. `DUCKDB_GRPC_PORT`, default 50052. */
@@ -92,6 +97,7 @@ export function supervisorConfigFromEnv(
       max: 64 * MIB,
     }),
     workerEnv: env,
+    ...nodeSettingsFromEnv(env),
     ...(env.LOG_LEVEL?.trim() ? { logLevel: env.LOG_LEVEL.trim() } : {}),
   };
 }

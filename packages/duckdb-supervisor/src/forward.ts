@@ -1,6 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
 import type { Route } from "./route.js";
-import type { Incarnation, InflightCall, Worker } from "./worker.js";
+import type { InflightCall, Worker } from "./worker.js";
 
 /** Messages travel as the bytes they arrived as: the front never re-encodes a message. */
 const bytes = (b: Buffer) => b;
@@ -8,14 +8,19 @@ const bytes = (b: Buffer) => b;
 /** Headers the transport sets itself; everything else (authorization too) is passed on. */
 const TRANSPORT_HEADERS = ["user-agent", "host", "content-type", "te"];
 
+/**
+ * Where a call goes: a local worker (watched, killed past its limit), or another node's
+ * front (which watches it itself), with the metadata that marks the call as forwarded.
+ */
+export type Destination =
+  | { route: Route; worker: Worker }
+  | { route: Route; node: { client: grpc.Client; mark(metadata: grpc.Metadata): grpc.Metadata } };
+
 export interface ForwardContext {
   /** Full method path, `/package.Service/Method`. */
   path: string;
-  /** Chooses the worker from the call's first message (undefined if the stream had none). */
-  route(
-    first: Buffer | undefined,
-    metadata: grpc.Metadata,
-  ): Promise<{ route: Route; worker: Worker }>;
+  /** Chooses the destination from the call's first message (undefined if the stream had none). */
+  route(first: Buffer | undefined, metadata: grpc.Metadata): Promise<Destination>;
   graceMs: number;
   /** Called once a call ended early (cancelled, or past its gRPC deadline) on `worker`. */
   onAbandoned(worker: Worker): void;
@@ -35,7 +40,7 @@ interface Downstream {
   onCancelled(handler: () => void): void;
 }
 
-/** grpc-js handlers that forward each method of a service to the worker `route` picks. */
+/** grpc-js handlers that forward each method of a service to where `route` says. */
 export function forwardingHandlers(
   methods: Array<{ name: string; path: string; requestStream: boolean; responseStream: boolean }>,
   context: (path: string, name: string) => ForwardContext,
@@ -148,9 +153,10 @@ function upstreamMetadata(metadata: grpc.Metadata): grpc.Metadata {
 }
 
 /**
- * Forwards one call to its worker: headers, messages (with backpressure both ways),
- * status and trailers pass through; cancellation and the deadline go to the worker; a
- * watchdog kills the worker when the call outlives its limit by the grace.
+ * Forwards one call to its worker or to the node that owns it: headers, messages (with
+ * backpressure both ways), status and trailers pass through; cancellation and the
+ * deadline go upstream; for a local worker, a watchdog kills it when the call outlives
+ * its limit by the grace (a remote node runs its own watchdog).
  */
 async function forward(
   ctx: ForwardContext,
@@ -162,21 +168,23 @@ async function forward(
   down.onCancelled(() => {
     cancelled = true;
   });
-  let worker: Worker;
-  let route: Route;
-  let target: Incarnation;
+  let destination: Destination;
+  let client: grpc.Client;
   try {
-    ({ worker, route } = await ctx.route(first, down.metadata));
-    target = await worker.ready();
+    destination = await ctx.route(first, down.metadata);
+    client =
+      "worker" in destination ? (await destination.worker.ready()).client : destination.node.client;
   } catch (err) {
     down.finish({
       code: grpc.status.UNAVAILABLE,
-      details: `analytics worker unavailable: ${(err as Error).message}`,
+      details: `analytics unavailable: ${(err as Error).message}`,
       metadata: new grpc.Metadata(),
     });
     return;
   }
   if (cancelled) return;
+  const { route } = destination;
+  const worker = "worker" in destination ? destination.worker : undefined;
 
   let up: grpc.ClientDuplexStream<Buffer, Buffer>;
   let untrack = () => {};
@@ -194,15 +202,14 @@ async function forward(
       up.cancel();
     },
   };
-  untrack = worker.track(tracked);
-  up = target.client.makeBidiStreamRequest(
+  if (worker) untrack = worker.track(tracked);
+  const metadata = upstreamMetadata(down.metadata);
+  up = client.makeBidiStreamRequest(
     ctx.path,
     bytes,
     bytes,
-    upstreamMetadata(down.metadata),
-    {
-      deadline: down.deadline,
-    },
+    "node" in destination ? destination.node.mark(metadata) : metadata,
+    { deadline: down.deadline },
   );
 
   // A caller gone (cancelled, or its deadline passed: grpc-js answers it itself) stops the
@@ -213,10 +220,10 @@ async function forward(
     clearTimeout(watchdog);
     untrack();
     up.cancel();
-    setTimeout(() => ctx.onAbandoned(worker), ctx.graceMs).unref();
+    if (worker) setTimeout(() => ctx.onAbandoned(worker), ctx.graceMs).unref();
   });
 
-  if (route.limitMs !== undefined) {
+  if (worker && route.limitMs !== undefined) {
     const limitMs = route.limitMs;
     watchdog = setTimeout(() => {
       worker.kill(

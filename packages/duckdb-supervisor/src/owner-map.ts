@@ -1,20 +1,30 @@
 import { appendFileSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 
+/** Where an owner's calls are served: a worker of this node, or another node. */
+export type Placement =
+  | { kind: "local"; worker: number }
+  | { kind: "remote"; nodeId: string; address: string };
+
 /**
  * Which process serves which owner's databases: the one map the architecture asks for.
- * On one machine it is `LocalOwnerMap`; across machines the same interface is meant to be
- * backed by etcd (an owner's key holding its node and worker under a lease, with a fencing
- * token), so the router never changes.
+ * On one machine it is `LocalOwnerMap`; across machines `EtcdOwnerMap` (owner keys under
+ * node leases in etcd) answers the same question, so the router never changes.
+ *
+ * The unit is the owner namespace (`user:<id>`, `org:<id>`), not the database: one owner's
+ * databases, its registry (duckdb-service caches an owner's registry entries in memory)
+ * and its local files must live in exactly one process, because DuckDB forbids two
+ * processes opening one file and a second process would work from a stale registry.
  */
 export interface OwnerMap {
   /**
-   * The worker serving `owner` (an owner key, see `ownerKey`), assigning one when the
-   * owner has none. Once assigned, an owner stays on its worker: two processes must never
-   * open the same DuckDB file, and the worker's local cache holds the owner's files.
+   * Where `owner` (an owner key, see `ownerOf`) is served, claiming it for this node when
+   * nobody serves it. `forwarded`: the call was forwarded here by another node, so it must
+   * not be forwarded again (see loop-guard.ts). Rejects when the owner cannot be served
+   * now; the caller gets UNAVAILABLE and retries.
    */
-  workerFor(owner: string): Promise<number>;
-  /** Owners assigned to each worker, index by index. */
+  placeOf(owner: string, call: { forwarded: boolean }): Promise<Placement>;
+  /** Owners assigned to each local worker, index by index. */
   owners(): readonly number[];
 }
 
@@ -35,7 +45,15 @@ export class LocalOwnerMap implements OwnerMap {
     if (file) this.load(file);
   }
 
-  async workerFor(owner: string): Promise<number> {
+  async placeOf(owner: string): Promise<Placement> {
+    return { kind: "local", worker: this.workerFor(owner) };
+  }
+
+  /**
+   * The worker serving `owner`, assigning one when the owner has none. Once assigned, an
+   * owner stays on its worker: the worker's local cache holds the owner's files.
+   */
+  workerFor(owner: string): number {
     const known = this.assigned.get(owner);
     if (known !== undefined) return known;
     let best = 0;

@@ -5,15 +5,21 @@ import { DuckDBServiceDefinition } from "@isa-cloud/proto";
 import { formatHostPort } from "@isa-cloud/rpc/wire";
 import { createLogger } from "@isa-cloud/rpc-server";
 import { HealthImplementation } from "grpc-health-check";
+import { forwardedBy, markForwarded } from "./cluster/loop-guard.js";
+import { advertisedAddress, resolveNodeId } from "./cluster/node-id.js";
+import { type Cluster, startCluster } from "./cluster/start-cluster.js";
 import type { DuckdbSupervisorConfig } from "./config.js";
-import { forwardingHandlers } from "./forward.js";
+import { type Destination, forwardingHandlers } from "./forward.js";
 import { LocalOwnerMap, type OwnerMap } from "./owner-map.js";
-import { type Method, routeOf } from "./route.js";
+import { type Method, type Route, routeOf } from "./route.js";
+import { startStorageHeartbeat } from "./storage-heartbeat.js";
 import { type SupervisorCounters, Worker } from "./worker.js";
 
 export interface DuckdbSupervisorHandle {
   /** The bound port of the front (the chosen one when `port` was 0). */
   port: number;
+  /** This node's id (`ISA_NODE_ID`, or the one kept in `<cacheDir>/node-id`). */
+  nodeId: string;
   /** Graceful stop: the front drains its calls, then every worker checkpoints and exits. */
   close(): Promise<void>;
   /** Kills, crashes and restarts so far, and each worker's state, for metrics. */
@@ -74,6 +80,8 @@ export async function startDuckdbSupervisor(
   // explicitly): the rest is Node, gRPC and DuckDB memory outside its buffer manager, so
   // an ordinary large query spills or fails inside DuckDB before the budget kills the worker.
   workerEnv.DUCKDB_TOTAL_MEMORY ??= `${Math.max(128, Math.floor(config.workerMemoryMiB * 0.75))}MiB`;
+  const nodeId = await resolveNodeId(config.cacheDir, config.nodeId);
+  workerEnv.ISA_NODE_ID = nodeId;
   const workers = Array.from(
     { length: config.workers },
     (_, index) =>
@@ -90,10 +98,6 @@ export async function startDuckdbSupervisor(
         log: config.workerLog ?? process.stdout,
         counters,
       }),
-  );
-  const map: OwnerMap = new LocalOwnerMap(
-    config.workers,
-    join(config.cacheDir, "workers", "owners.jsonl"),
   );
   const limits = {
     queryTimeoutMs: config.queryTimeoutMs,
@@ -119,6 +123,24 @@ export async function startDuckdbSupervisor(
     "grpc.max_receive_message_length": config.maxMessageBytes,
     "grpc.max_send_message_length": config.maxMessageBytes,
   });
+  // Filled in once the port is bound (the advertised address needs it). Until then, and
+  // while a multi-node node is between two leases, calls are answered UNAVAILABLE.
+  let map: OwnerMap | undefined;
+  let cluster: Cluster | undefined;
+  const destination = async (route: Route, metadata: grpc.Metadata): Promise<Destination> => {
+    if (!map) throw new Error("the analytics node is starting; retry");
+    const place = await map.placeOf(route.owner, {
+      forwarded: forwardedBy(metadata) !== undefined,
+    });
+    if (place.kind === "local") return { route, worker: workers[place.worker]! };
+    return {
+      route,
+      node: {
+        client: cluster!.channels.get(place.address),
+        mark: (md) => markForwarded(md, nodeId),
+      },
+    };
+  };
   const serviceMethods = Object.entries(DuckDBServiceDefinition.methods).map(([key, m]) => ({
     key: key as Method,
     name: m.name,
@@ -133,8 +155,7 @@ export async function startDuckdbSupervisor(
       graceMs: config.graceMs,
       onAbandoned,
       async route(first, metadata) {
-        const route = routeOf(method, first, metadata, limits);
-        return { route, worker: workers[await map.workerFor(route.owner)]! };
+        return destination(routeOf(method, first, metadata, limits), metadata);
       },
     };
   });
@@ -143,12 +164,8 @@ export async function startDuckdbSupervisor(
     path,
     graceMs: config.graceMs,
     onAbandoned,
-    async route() {
-      return {
-        route: { owner: "", limitMs: undefined, limitName: "" },
-        worker: workers[await map.workerFor("")]!,
-      };
-    },
+    route: (_first, metadata) =>
+      destination({ owner: "", limitMs: undefined, limitName: "" }, metadata),
   }));
   server.addService(reflection.definition, reflection.handlers);
   // The front answers grpc.health.v1 itself: it is serving while it can accept calls,
@@ -163,9 +180,41 @@ export async function startDuckdbSupervisor(
       (err, bound) => (err ? reject(err) : resolve(bound)),
     ),
   );
+  const address = advertisedAddress(config.host, port, config.advertiseAddress);
+  let heartbeat: { close(): Promise<void> } | undefined;
+  try {
+    heartbeat = await startStorageHeartbeat({
+      storage: await workerStorage(workerEnv),
+      nodeId,
+      address,
+      etcd: config.cluster !== undefined,
+      logger,
+    });
+    if (config.cluster) {
+      cluster = await startCluster({
+        config: config.cluster,
+        nodeId,
+        address,
+        workers,
+        workerEnv,
+        workersDir: join(config.cacheDir, "workers"),
+        logger,
+      });
+      map = cluster.map;
+    } else {
+      map = new LocalOwnerMap(config.workers, join(config.cacheDir, "workers", "owners.jsonl"));
+    }
+  } catch (err) {
+    server.forceShutdown();
+    await heartbeat?.close();
+    throw err;
+  }
   logger.info(
     {
       port,
+      node: nodeId,
+      address,
+      etcd: config.cluster?.endpoints,
       workers: config.workers,
       workerMemoryMiB: config.workerMemoryMiB,
       graceMs: config.graceMs,
@@ -177,11 +226,13 @@ export async function startDuckdbSupervisor(
   let closing: Promise<void> | undefined;
   return {
     port,
+    nodeId,
     stats() {
-      const owners = map.owners();
+      const owners = map!.owners();
       return {
         ...counters,
         kills: { ...counters.kills },
+        ...(cluster ? { ownersHeld: heldBy(cluster, nodeId) } : {}),
         workers: workers.map((w) => ({ ...w.stats(), owners: owners[w.index] ?? 0 })),
       };
     },
@@ -196,10 +247,29 @@ export async function startDuckdbSupervisor(
             resolve();
           });
         });
+        // Every worker checkpoints before the lease goes: another node that claims one of
+        // these owners then opens the last checkpoint.
         await Promise.all(workers.map((w) => w.close()));
+        await cluster?.close();
+        await heartbeat?.close();
         logger.info("analytics supervisor stopped; every worker checkpointed and exited");
       })();
       return closing;
     },
   };
+}
+
+/**
+ * The storage the workers will use, read from their environment by duckdb-service's own
+ * config reader (address, system token, system bucket), so the two cannot disagree.
+ * Imported when needed: the module loads DuckDB's native library (about 50 MB of RSS).
+ */
+async function workerStorage(env: NodeJS.ProcessEnv) {
+  const { duckdbConfigFromEnv } = await import("@isa-cloud/duckdb-service");
+  const { storage } = duckdbConfigFromEnv(env);
+  return { ...storage, bucket: storage.bucket ?? "duckdb-databases" };
+}
+
+function heldBy(cluster: Cluster, nodeId: string): string[] {
+  return [...cluster.map.holdings()].filter(([, node]) => node === nodeId).map(([o]) => o);
 }

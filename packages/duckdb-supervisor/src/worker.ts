@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import * as grpc from "@grpc/grpc-js";
 import { duckdb } from "@isa-cloud/proto";
@@ -53,6 +53,19 @@ interface Running extends Incarnation {
 }
 
 const READY_MESSAGE = "analytics service started";
+/**
+ * Loaded into every worker with `node --import` before duckdb-service's bin: a worker must
+ * not outlive its supervisor. After a `kill -9` of the front the node's etcd lease runs
+ * out and another node claims the worker's owners, so an orphaned worker that went on
+ * checkpointing would overwrite that node's newer files in storage. The supervisor holds
+ * an IPC channel to each worker, which closes when the supervisor dies however it dies.
+ * SIGKILL rather than a graceful stop, whose final checkpoint is the very write to avoid;
+ * the channel itself is unref'd so it never keeps a worker running. (A data: URL, so the
+ * preload works the same from `src` under vitest and from `dist`.)
+ */
+const PRELOAD = `data:text/javascript,${encodeURIComponent(
+  'process.channel?.unref();process.once("disconnect",()=>process.kill(process.pid,"SIGKILL"))',
+)}`;
 const LEVELS: Record<string, number> = {
   trace: 10,
   debug: 20,
@@ -65,8 +78,11 @@ const MIB_PER_KB = 1 / 1024;
 /** A worker that stayed up this long has recovered: its next crash restarts it at once. */
 const HEALTHY_UPTIME_MS = 30_000;
 
-/** The options of the channel to a worker: a pure pass-through, the worker enforces limits. */
-const CHANNEL_OPTIONS: grpc.ChannelOptions = {
+/**
+ * The options of a channel to a worker or another node: a pure pass-through, the worker
+ * enforces limits.
+ */
+export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   "grpc.max_receive_message_length": -1,
   "grpc.max_send_message_length": -1,
   // grpc-js would buffer a call's messages to replay them on a retry; the caller's own
@@ -85,6 +101,7 @@ export class Worker {
   private readonly inflight = new Set<InflightCall>();
   private crashesInARow = 0;
   private closing = false;
+  private fenced = false;
   private peakRssMiB = 0;
 
   constructor(private readonly opts: WorkerOptions) {}
@@ -96,6 +113,9 @@ export class Worker {
   /** The running child, starting (or waiting for) one. */
   ready(): Promise<Incarnation> {
     if (this.closing) return Promise.reject(new Error("the analytics service is shutting down"));
+    if (this.fenced) {
+      return Promise.reject(new Error("this analytics node lost its etcd lease; retry"));
+    }
     if (this.running) return Promise.resolve(this.running);
     this.starting ??= this.start(0);
     return this.starting;
@@ -192,6 +212,35 @@ export class Worker {
     return active > this.inflight.size;
   }
 
+  /**
+   * Fencing, when the node lost its etcd lease: SIGKILLs the child with no final
+   * checkpoint (its owners may already be served by another node, so nothing of it may
+   * reach storage any more), answers its calls UNAVAILABLE, deletes its cache directory
+   * (the files there are no longer the newest copy) and refuses calls until `resume`.
+   */
+  async fence(): Promise<void> {
+    this.fenced = true;
+    const running = this.running ?? (await this.starting?.catch(() => undefined));
+    this.running = undefined;
+    const calls = [...this.inflight];
+    this.inflight.clear();
+    for (const call of calls) {
+      call.abort(grpc.status.UNAVAILABLE, "this analytics node lost its etcd lease; retry");
+    }
+    if (running && running.child.exitCode === null && running.child.signalCode === null) {
+      running.killed = true;
+      const exited = new Promise<void>((resolve) => running.child.once("exit", () => resolve()));
+      running.child.kill("SIGKILL");
+      await exited;
+    }
+    await rm(this.opts.dir, { recursive: true, force: true });
+  }
+
+  /** Serves again after `fence`, from an empty cache. */
+  resume(): void {
+    this.fenced = false;
+  }
+
   /** Graceful stop: SIGTERM (the worker finishes calls and checkpoints), SIGKILL after `timeoutMs`. */
   async close(timeoutMs = 30_000): Promise<void> {
     this.closing = true;
@@ -210,6 +259,7 @@ export class Worker {
   private async start(delayMs: number): Promise<Running> {
     if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
     if (this.closing) throw new Error("the analytics service is shutting down");
+    if (this.fenced) throw new Error("this analytics node lost its etcd lease; retry");
     try {
       const running = await this.spawnChild();
       this.running = running;
@@ -232,7 +282,7 @@ export class Worker {
       const level = /^\{"level":(\d+)/.exec(line);
       if (!level || Number(level[1]) >= threshold) opts.log.write(`${line}\n`);
     };
-    const child = spawn(process.execPath, [opts.bin], {
+    const child = spawn(process.execPath, ["--import", PRELOAD, opts.bin], {
       env: {
         ...opts.env,
         LOG_LEVEL: threshold < LEVELS.info! ? wanted : "info",
@@ -241,7 +291,7 @@ export class Worker {
         ISA_DATA_DIR: opts.dir,
         UV_THREADPOOL_SIZE: String(opts.threadpoolSize),
       },
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: ["ignore", "pipe", "pipe", "ipc"],
     });
     const tail: string[] = [];
     const remember = (line: string) => {
