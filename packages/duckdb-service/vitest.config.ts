@@ -1,3 +1,4 @@
+import { configDefaults, mergeConfig } from "vitest/config";
 import { sharedTestConfig } from "../../vitest.shared.ts";
 
 // The test servers run DuckDB in the test workers, which inherit this environment: the
@@ -5,4 +6,7 @@ import { sharedTestConfig } from "../../vitest.shared.ts";
 // I/O (the bin sets the same for production).
 process.env.UV_THREADPOOL_SIZE ??= "16";
 
-export default sharedTestConfig;
+// The cluster suite (a real etcd) runs only with `pnpm test:cluster`.
+export default mergeConfig(sharedTestConfig, {
+  test: { exclude: [...configDefaults.exclude, "test/cluster/**"] },
+});

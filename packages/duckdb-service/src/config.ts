@@ -59,16 +59,39 @@ export interface DuckdbServiceConfig {
   streamChunkBytes?: number;
   /** Largest ImportData upload. `DUCKDB_MAX_IMPORT_BYTES`, default 10 GiB. */
   maxImportBytes?: number;
+  /**
+   * Multi-node mode: generation pointers in etcd, fenced by owner, and writes acknowledged
+   * once their WAL is in object storage. Set by the supervisor's environment
+   * (`ISA_ETCD_ENDPOINTS`, ...); absent: one node, pointers in the registry.
+   */
+  cluster?: ClusterSettings;
+  /**
+   * Stored objects no pointer names are deleted once older than this; the sweep runs as
+   * often. `DUCKDB_ORPHAN_AGE_MINUTES`, default 15 min.
+   */
+  orphanAgeMs?: number;
   /** pino level. `LOG_LEVEL`, default "info". */
   logLevel?: string;
   /** A logger to use instead of a new one. */
   logger?: Logger;
 }
 
+export interface ClusterSettings {
+  /** etcd client URLs. `ISA_ETCD_ENDPOINTS`, comma-separated. */
+  etcdEndpoints: string[];
+  /** This node's id, the value of the owner keys it holds. `ISA_NODE_ID`, required. */
+  nodeId: string;
+  /** `ISA_ETCD_OWNER_PREFIX`, default "/isa/analytics/owners/". */
+  ownerPrefix?: string;
+  /** The lease the node holds owner keys under, also required of them. `ISA_ETCD_LEASE_ID`. */
+  leaseId?: string;
+}
+
 export type ResolvedConfig = Required<
-  Omit<DuckdbServiceConfig, "logger" | "logLevel" | "storage">
+  Omit<DuckdbServiceConfig, "logger" | "logLevel" | "storage" | "cluster">
 > & {
   storage: Required<DuckdbServiceConfig["storage"]>;
+  cluster: ClusterSettings | undefined;
 };
 
 export const DEFAULT_LIMITS: DatabaseLimits = { memoryLimit: "512MB", threads: 2 };
@@ -139,6 +162,8 @@ export function resolveConfig(config: DuckdbServiceConfig): ResolvedConfig {
     ),
     streamChunkBytes: config.streamChunkBytes ?? 256 * 1024,
     maxImportBytes: config.maxImportBytes ?? 10 * 1024 ** 3,
+    cluster: config.cluster,
+    orphanAgeMs: config.orphanAgeMs ?? 15 * 60_000,
   };
 }
 
@@ -216,7 +241,35 @@ export function duckdbConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Duckd
       min: 1,
       max: Number.MAX_SAFE_INTEGER,
     }),
+    orphanAgeMs:
+      readInteger(env, "DUCKDB_ORPHAN_AGE_MINUTES", 15, { min: 1, max: 10_080 }) * 60_000,
+    ...clusterFromEnv(env),
     ...(env.LOG_LEVEL?.trim() ? { logLevel: env.LOG_LEVEL.trim() } : {}),
+  };
+}
+
+function clusterFromEnv(env: NodeJS.ProcessEnv): { cluster?: ClusterSettings } {
+  const etcdEndpoints = (env.ISA_ETCD_ENDPOINTS ?? "")
+    .split(",")
+    .map((e) => e.trim())
+    .filter((e) => e !== "")
+    .map((e) => (/^https?:\/\//.test(e) ? e : `http://${e}`));
+  if (etcdEndpoints.length === 0) return {};
+  const nodeId = env.ISA_NODE_ID?.trim();
+  if (!nodeId) {
+    throw new Error(
+      "ISA_NODE_ID is required with ISA_ETCD_ENDPOINTS: the node id the owner keys in etcd name (the supervisor sets both)",
+    );
+  }
+  const ownerPrefix = env.ISA_ETCD_OWNER_PREFIX?.trim();
+  const leaseId = env.ISA_ETCD_LEASE_ID?.trim();
+  return {
+    cluster: {
+      etcdEndpoints,
+      nodeId,
+      ...(ownerPrefix ? { ownerPrefix } : {}),
+      ...(leaseId ? { leaseId } : {}),
+    },
   };
 }
 

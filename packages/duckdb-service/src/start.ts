@@ -1,8 +1,14 @@
 import { realpath } from "node:fs/promises";
 import { MinioClient } from "@isa-cloud/minio-client";
 import { createLogger, startGrpcServer } from "@isa-cloud/rpc-server";
-import { type DuckdbServiceConfig, resolveConfig } from "./config.js";
+import { Etcd3 } from "etcd3";
+import { type DuckdbServiceConfig, type ResolvedConfig, resolveConfig } from "./config.js";
 import { DatabaseManager } from "./databases/database-manager.js";
+import { EtcdGenerationStore } from "./databases/etcd-generations.js";
+import type { GenerationStore } from "./databases/generations.js";
+import { sweepOrphans } from "./databases/orphan-sweep.js";
+import { Registry } from "./databases/registry.js";
+import { RegistryGenerationStore } from "./databases/registry-generations.js";
 import { readEngineInfo } from "./engine/engine-info.js";
 import { createServiceImpl } from "./rpc/create-service.js";
 import { PreEncodedDuckDBServiceDefinition } from "./rpc/pre-encoded.js";
@@ -46,10 +52,15 @@ export async function startDuckdbService(
   // One pool of connections for every caller, with no token of its own (never the system
   // token): `asCaller` binds it to the token of the call being served.
   const userStore = new MinioClient({ address, maxMessageBytes: resolved.maxMessageBytes });
+  const bucket = resolved.storage.bucket;
+  const registry = new Registry(systemStore, bucket);
+  const generations = generationStoreOf(resolved.cluster, registry);
   const manager = new DatabaseManager({
     cacheDir: resolved.cacheDir,
     store: systemStore,
-    bucket: resolved.storage.bucket,
+    bucket,
+    registry,
+    generations,
     maxOpenDatabases: resolved.maxOpenDatabases,
     maxConnectionsPerDatabase: resolved.maxConnectionsPerDatabase,
     limitCaps: resolved.limitCaps,
@@ -61,6 +72,7 @@ export async function startDuckdbService(
   } catch (err) {
     systemStore.close();
     userStore.close();
+    generations.close();
     throw new Error(
       `cannot reach the storage service at ${address} to keep database files: ${(err as Error).message}`,
     );
@@ -99,8 +111,32 @@ export async function startDuckdbService(
     });
   }, resolved.checkpointIntervalMs);
   timer.unref();
+  let sweeping: Promise<void> | undefined;
+  const sweeper = setInterval(() => {
+    sweeping ??= sweepOrphans({
+      store: systemStore,
+      bucket,
+      registry,
+      generations,
+      olderThanMs: resolved.orphanAgeMs,
+    })
+      .then((n) => {
+        if (n > 0) logger.info({ deleted: n }, "deleted stored objects no pointer names");
+      })
+      .catch((err) => logger.warn({ err }, "orphan sweep failed; will retry"))
+      .finally(() => {
+        sweeping = undefined;
+      });
+  }, resolved.orphanAgeMs);
+  sweeper.unref();
   logger.info(
-    { port: server.port, cacheDir: resolved.cacheDir, storage: address, duckdb: engine.version },
+    {
+      port: server.port,
+      cacheDir: resolved.cacheDir,
+      storage: address,
+      duckdb: engine.version,
+      ...(resolved.cluster ? { node: resolved.cluster.nodeId } : {}),
+    },
     "analytics service started",
   );
 
@@ -111,9 +147,12 @@ export async function startDuckdbService(
       closing ??= (async () => {
         serving = false;
         clearInterval(timer);
+        clearInterval(sweeper);
         await server.shutdown();
         await checkpointing;
+        await sweeping;
         await manager.close();
+        generations.close();
         systemStore.close();
         userStore.close();
         logger.info("analytics service stopped; every open database was checkpointed");
@@ -121,4 +160,24 @@ export async function startDuckdbService(
       return closing;
     },
   };
+}
+
+/** Pointers in etcd, fenced by owner, in a cluster; in the registry on one node. */
+function generationStoreOf(
+  cluster: ResolvedConfig["cluster"],
+  registry: Registry,
+): GenerationStore {
+  if (!cluster) return new RegistryGenerationStore(registry);
+  return new EtcdGenerationStore({
+    client: new Etcd3({
+      hosts: cluster.etcdEndpoints,
+      // A pointer move must fail (the write is then not acknowledged) rather than hang
+      // while etcd is unreachable.
+      defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + 5000 }),
+    }),
+    nodeId: cluster.nodeId,
+    ownerPrefix: cluster.ownerPrefix ?? "/isa/analytics/owners/",
+    ...(cluster.leaseId ? { leaseId: cluster.leaseId } : {}),
+    registry,
+  });
 }

@@ -30,7 +30,7 @@ describe("databases", () => {
       metadata: { purpose: "tests" },
     });
     expect(created.databaseInfo?.minioPath).toMatch(
-      /^databases\/user-[0-9a-f]+\/user-alice-analytics\.duckdb$/,
+      /^databases\/user-[0-9a-f]+\/user-alice-analytics\/gen-0+1-[0-9a-f]{12}\/database\.duckdb$/,
     );
   });
 
@@ -249,7 +249,8 @@ describe("databases", () => {
     for await (const o of store.listObjects("duckdb-databases", { recursive: true })) {
       if ("key" in o) keys.push(o.key);
     }
-    expect(keys.filter((k) => k.includes("/gone."))).toHaveLength(2);
+    // The new database's record and its one generation's file; nothing of the old one.
+    expect(keys.filter((k) => k.includes("/gone.") || k.includes("/gone/"))).toHaveLength(2);
   });
 
   it("drops only the local copy when not asked to delete from storage", async () => {

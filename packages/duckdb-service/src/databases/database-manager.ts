@@ -5,12 +5,14 @@ import { ServerError, Status } from "nice-grpc";
 import type { Logger } from "pino";
 import { clampLimits, type LimitCaps } from "../engine/limits.js";
 import type { DatabaseLimits } from "../engine/sandbox.js";
+import { type GenerationStore, newWriterId, type Pointer } from "./generations.js";
 import { LocalCache } from "./local-cache.js";
 import { Metrics } from "./metrics.js";
 import { databaseKey, type Owner } from "./naming.js";
 import { OpenDatabase } from "./open-database.js";
 import { Persistence } from "./persistence.js";
-import { type DatabaseRecord, Registry } from "./registry.js";
+import type { DatabaseRecord, Registry } from "./registry.js";
+import { WalShipper } from "./wal-shipper.js";
 
 /** Scheduled rounds a busy database may skip before a round waits for its calls. */
 const MAX_SKIPPED_CHECKPOINTS = 5;
@@ -29,6 +31,10 @@ export interface DatabaseManagerOptions {
   /** Each open database's share of the process-wide budget; stored limits above it are lowered. */
   limitCaps: LimitCaps;
   duckdbVersion: string;
+  /** The registry of database records in the system bucket. */
+  registry: Registry;
+  /** Where each database's current generation is named (registry record, or etcd). */
+  generations: GenerationStore;
   logger: Logger;
 }
 
@@ -55,9 +61,11 @@ export class DatabaseManager {
   private readonly cache: LocalCache;
   private readonly persistence: Persistence;
   private evicting: Promise<void> | undefined;
+  /** This process's id in generation keys: it appends segments only to its own. */
+  private readonly writer = newWriterId();
 
   constructor(private readonly opts: DatabaseManagerOptions) {
-    this.registry = new Registry(opts.store, opts.bucket);
+    this.registry = opts.registry;
     this.cache = new LocalCache(opts.cacheDir);
     this.persistence = new Persistence({
       store: opts.store,
@@ -66,6 +74,8 @@ export class DatabaseManager {
       cache: this.cache,
       metrics: this.metrics,
       duckdbVersion: opts.duckdbVersion,
+      generations: opts.generations,
+      writer: this.writer,
     });
   }
 
@@ -101,7 +111,8 @@ export class DatabaseManager {
       }
       // Whatever sits there belongs to no database (a crash during an earlier create).
       await this.cache.clear(record.owner, record.name);
-      const db = await this.openInstance(record.owner, record.name, record.limits);
+      const pointer = await this.opts.generations.read(record);
+      const db = await this.openInstance(record.owner, record.name, record.limits, pointer);
       const full: DatabaseRecord = { ...record, storedBytes: 0, storedAt: "", tableCount: 0 };
       try {
         db.dirty = true;
@@ -109,7 +120,7 @@ export class DatabaseManager {
       } catch (err) {
         await this.closeInstance(db);
         await this.cache.remove(record.owner, record.name);
-        await this.persistence.removeFile(record.owner, record.name).catch(() => {});
+        await this.persistence.removeFiles(record).catch(() => {});
         throw err;
       }
       this.open.set(key, db);
@@ -122,15 +133,22 @@ export class DatabaseManager {
   async lease(record: DatabaseRecord, opts: { touch?: boolean } = {}): Promise<DatabaseLease> {
     const key = databaseKey(record.owner, record.name);
     const ready = this.open.get(key);
-    if (ready && !ready.closing) {
+    if (ready && !ready.closing && !ready.fenced) {
       this.metrics.count(key, "cacheHits");
       return this.grant(ready, record, opts.touch ?? true);
     }
     return this.lifecycle.run(key, async () => {
       const again = this.open.get(key);
-      if (again && !again.closing) {
+      if (again && !again.closing && !again.fenced) {
         this.metrics.count(key, "cacheHits");
         return this.grant(again, record, opts.touch ?? true);
+      }
+      if (again?.fenced) {
+        // Another node moved its pointer: this copy is behind (or ahead with writes that
+        // were never acknowledged). Reopen from what the pointer names.
+        await again.takeOffline(true);
+        await this.closeInstance(again);
+        await this.cache.remove(record.owner, record.name);
       }
       this.metrics.count(key, "cacheMisses");
       const current = (await this.registry.get(record.owner, record.name)) ?? record;
@@ -230,9 +248,10 @@ export class DatabaseManager {
       const path = await this.cache.clear(owner, target);
       await this.persistence.downloadBackup(opts.backupKey, path);
       const limits = existing?.limits ?? opts.template.limits;
+      const pointer = await this.opts.generations.read(existing ?? { owner, name: target });
       let db: OpenDatabase;
       try {
-        db = await this.openInstance(owner, target, limits);
+        db = await this.openInstance(owner, target, limits, pointer);
       } catch (err) {
         await this.cache.remove(owner, target);
         throw new ServerError(
@@ -266,7 +285,7 @@ export class DatabaseManager {
   async checkpointAll(wait: boolean): Promise<void> {
     await Promise.all(
       [...this.open.values()].map(async (db) => {
-        if (db.closing || !(await db.changed())) return;
+        if (db.closing || db.fenced || !(await db.changed())) return;
         const record = await this.recordOf(db);
         if (!record) return;
         try {
@@ -330,27 +349,54 @@ export class DatabaseManager {
   }
 
   private async openFromCache(record: DatabaseRecord): Promise<OpenDatabase> {
-    if ((await this.cache.size(record.owner, record.name)) === undefined) {
-      // Not cached here (a fresh node, or the local copy was dropped): fetch the stored one.
-      await this.persistence.download(record);
+    const pointer = await this.opts.generations.read(record);
+    const shipsWal = this.opts.generations.shipsWal;
+    // In a cluster the pointer, not the local copy, says what is current: another node
+    // may have written since this one last held the database.
+    if (shipsWal || (await this.cache.size(record.owner, record.name)) === undefined) {
+      await this.persistence.download(record, pointer);
     }
-    return this.openInstance(record.owner, record.name, record.limits);
+    const db = await this.openInstance(record.owner, record.name, record.limits, pointer);
+    const own = pointer?.generation.writer === this.writer && pointer.generation.segments === 0;
+    if (shipsWal && !own) {
+      // Segments are appended only to a generation of this process's own, so a stale
+      // node still appending to the one it made never writes a key this node writes; and
+      // only to one without segments, as a replay may cut a torn tail off the WAL, after
+      // which the shipped offsets would not match the file.
+      db.dirty = true;
+      try {
+        await this.persistence.persist(db, record, true);
+      } catch (err) {
+        await this.closeInstance(db);
+        throw err;
+      }
+    }
+    return db;
   }
 
   private async openInstance(
     owner: Owner,
     name: string,
     limits: DatabaseLimits,
+    pointer: Pointer | undefined,
   ): Promise<OpenDatabase> {
     const stagingDir = await this.cache.newStagingDir();
+    const localPath = this.cache.databasePath(owner, name);
+    const { store, bucket, generations } = this.opts;
+    const wal = new WalShipper(
+      { ref: { owner, name }, walPath: `${localPath}.wal`, store, bucket, generations },
+      pointer,
+    );
     try {
       return await OpenDatabase.open({
         owner,
         name,
-        localPath: this.cache.databasePath(owner, name),
+        localPath,
         stagingDir,
         limits: clampLimits(limits, this.opts.limitCaps),
         maxConnections: this.opts.maxConnectionsPerDatabase,
+        wal,
+        serviceCheckpoints: generations.shipsWal,
       });
     } catch (err) {
       await rm(stagingDir, { recursive: true, force: true });

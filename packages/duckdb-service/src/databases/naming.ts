@@ -73,6 +73,14 @@ function nameSegment(name: string): string {
   return hashed(name.slice(0, 64), name);
 }
 
+/**
+ * `<owner segment>/<name segment>`: the database's place in storage keys (its generations
+ * live under `databases/<this>/`) and in etcd (`/isa/analytics/generations/<this>`).
+ */
+export function storePath(owner: Owner, name: string): string {
+  return `${ownerSegment(owner)}/${nameSegment(name)}`;
+}
+
 /** Unique key of a database within the service: owner segment and name. */
 export function databaseKey(owner: Owner, name: string): string {
   return `${ownerSegment(owner)}/${name}`;
@@ -88,8 +96,8 @@ export const storeKeys = {
   registryPrefix: (owner: Owner) => `registry/${ownerSegment(owner)}/`,
   registry: (owner: Owner, name: string) =>
     `registry/${ownerSegment(owner)}/${nameSegment(name)}.json`,
-  database: (owner: Owner, name: string) =>
-    `databases/${ownerSegment(owner)}/${nameSegment(name)}.duckdb`,
+  /** The one file of a database stored before generations (see generations.ts). */
+  database: (owner: Owner, name: string) => `databases/${storePath(owner, name)}.duckdb`,
   backup: (owner: Owner, name: string, backup: string) =>
     `${backupPrefix(owner, name)}${nameSegment(backup)}.duckdb`,
 };

@@ -4,8 +4,10 @@ import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { ServerError, Status } from "nice-grpc";
 import { type DatabaseLimits, openSandboxedInstance } from "../engine/sandbox.js";
 import { Gate } from "./gate.js";
+import { FencedError } from "./generations.js";
 import { fileSize } from "./local-cache.js";
 import { databaseKey, type Owner } from "./naming.js";
+import type { WalShipper } from "./wal-shipper.js";
 
 /** A connection lent to one call; `release` returns it to the pool. */
 export interface ConnectionLease {
@@ -26,6 +28,8 @@ export class OpenDatabase {
   closing = false;
   /** The instance is closed; a call that still holds the database must give up. */
   closed = false;
+  /** Another node owns it now: the next call closes it and drops the local copy. */
+  fenced = false;
   /** Calls currently holding this database (not evictable while above zero). */
   leases = 0;
   lastAccess = Date.now();
@@ -48,6 +52,7 @@ export class OpenDatabase {
     readonly stagingDir: string,
     private readonly instance: DuckDBInstance,
     private readonly maxConnections: number,
+    readonly wal: WalShipper,
   ) {
     this.key = databaseKey(owner, name);
   }
@@ -59,8 +64,13 @@ export class OpenDatabase {
     stagingDir: string;
     limits: DatabaseLimits;
     maxConnections: number;
+    wal: WalShipper;
+    /** The service alone folds the WAL (multi-node: it ships the WAL). */
+    serviceCheckpoints: boolean;
   }): Promise<OpenDatabase> {
-    const instance = await openSandboxedInstance(opts.localPath, opts.stagingDir, opts.limits);
+    const instance = await openSandboxedInstance(opts.localPath, opts.stagingDir, opts.limits, {
+      serviceCheckpoints: opts.serviceCheckpoints,
+    });
     return new OpenDatabase(
       opts.owner,
       opts.name,
@@ -68,6 +78,7 @@ export class OpenDatabase {
       opts.stagingDir,
       instance,
       opts.maxConnections,
+      opts.wal,
     );
   }
 
@@ -112,13 +123,46 @@ export class OpenDatabase {
     return join(this.stagingDir, `${randomUUID()}.${extension}`);
   }
 
-  /** Runs `fn` on a connection of its own. */
+  /**
+   * Runs `fn` on a connection of its own, then (multi-node) waits until what it wrote is
+   * in object storage: the answer is the acknowledgement. The connection (and the shared
+   * gate) is held meanwhile, so no checkpoint folds the WAL under a shipment.
+   */
   async withConnection<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
     const lease = await this.acquire();
     try {
-      return await fn(lease.conn);
+      let result: T;
+      try {
+        result = await fn(lease.conn);
+      } catch (err) {
+        // What the call applied before failing (a batch without a transaction) goes up
+        // with it or with the next write; the call's own error is the answer.
+        await this.wal.sync().catch(() => {});
+        throw err;
+      }
+      await this.durable();
+      return result;
     } finally {
       lease.release();
+    }
+  }
+
+  /** Waits for the WAL to be shipped, as a status the caller can act on. */
+  async durable(): Promise<void> {
+    try {
+      await this.wal.sync();
+    } catch (err) {
+      if (err instanceof FencedError) {
+        this.fenced = true;
+        throw new ServerError(
+          Status.UNAVAILABLE,
+          `${err.message}; this node's copy is dropped, retry: the call goes to the owner`,
+        );
+      }
+      throw new ServerError(
+        Status.UNAVAILABLE,
+        `the write committed on this node but is not yet durable in object storage (${(err as Error).message}); it may still be applied: check before retrying`,
+      );
     }
   }
 

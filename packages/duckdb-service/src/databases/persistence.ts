@@ -1,9 +1,20 @@
+import { createWriteStream } from "node:fs";
 import { copyFile, rm } from "node:fs/promises";
+import { pipeline } from "node:stream/promises";
 import type { MinioClient } from "@isa-cloud/minio-client";
 import { NotFoundError } from "@isa-cloud/rpc/wire";
 import { KeyedMutex } from "@isa-cloud/rpc-server";
 import { ServerError, Status } from "nice-grpc";
 import { countTables } from "../engine/catalog.js";
+import {
+  type DatabaseRef,
+  FencedError,
+  type GenerationStore,
+  generationKeys,
+  keysOf,
+  nextGeneration,
+  type Pointer,
+} from "./generations.js";
 import type { LocalCache } from "./local-cache.js";
 import type { Metrics } from "./metrics.js";
 import { type Owner, storeKeys } from "./naming.js";
@@ -19,16 +30,20 @@ export interface PersistenceOptions {
   cache: LocalCache;
   metrics: Metrics;
   duckdbVersion: string;
+  generations: GenerationStore;
+  /** This process's id in generation keys (`newWriterId`). */
+  writer: string;
 }
 
 const CONTENT_TYPE = "application/vnd.duckdb";
 
 /**
- * Moves database files between the local cache and the system bucket. An upload is of a
- * snapshot taken as a checkpoint: with the database's gate held exclusively (no statement
- * runs), CHECKPOINT folds the WAL into the file and the file is copied locally, so calls
- * wait for that copy, not for the upload. Uploads of one database are serialized, so an
- * older copy never lands after a newer one.
+ * Moves database files between the local cache and the system bucket. A checkpoint is a
+ * new generation: with the database's gate held exclusively (no statement runs),
+ * CHECKPOINT folds the WAL into the file and the file is copied locally, so calls wait for
+ * that copy, not for the upload; the copy goes up under a key of its own, then the pointer
+ * moves to it (compare-and-swap, see generations.ts), then the generation it replaced is
+ * deleted. Checkpoints of one database are serialized.
  */
 export class Persistence {
   private readonly uploads = new KeyedMutex();
@@ -46,19 +61,30 @@ export class Persistence {
   }
 
   /**
-   * Checkpoints and uploads the database when it changed, then updates its record (in
-   * place too). False when skipped because `wait` is false and the database was busy.
+   * Checkpoints the database into a new generation when it changed, then updates its
+   * record (in place too). False when skipped because `wait` is false and the database
+   * was busy. A `FencedError` marks the database fenced.
    */
   async persist(db: OpenDatabase, record: DatabaseRecord, wait: boolean): Promise<boolean> {
     return this.uploads.run(db.key, async () => {
       if (db.closed) return true;
-      const snapshot = await this.snapshot(db, { wait, clean: true });
+      const previous = db.wal.pointer;
+      const next = nextGeneration(previous?.generation, this.opts.writer);
+      let settle: ((outcome: Pointer | Error) => void) | undefined;
+      const snapshot = await this.snapshot(db, {
+        wait,
+        clean: true,
+        afterCheckpoint: async () => {
+          settle = await db.wal.beginGeneration();
+        },
+      });
       if (snapshot === undefined) return false;
       if (snapshot === null) return true;
+      const ref = { owner: record.owner, name: record.name };
       try {
         const { size } = await this.opts.store.putFile(
           this.opts.bucket,
-          storeKeys.database(record.owner, record.name),
+          generationKeys.file(ref, next),
           snapshot.path,
           { contentType: CONTENT_TYPE },
         );
@@ -69,12 +95,17 @@ export class Persistence {
           tableCount: snapshot.tables,
           lastAccessedAt: new Date(db.lastAccess).toISOString(),
           duckdbVersion: this.opts.duckdbVersion,
+          generation: next,
         };
-        await this.opts.registry.put(updated);
+        settle?.(await this.opts.generations.swap(ref, previous, next, updated));
         Object.assign(record, updated);
         this.opts.metrics.count(db.key, "checkpoints");
+        // Nobody reads the replaced generation any more; what this misses, the sweep takes.
+        await this.deleteKeys(previous ? keysOf(ref, previous.generation) : [legacyKey(ref)]);
         return true;
       } catch (err) {
+        settle?.(err as Error);
+        if (err instanceof FencedError) db.fenced = true;
         db.dirty = true;
         this.opts.metrics.count(db.key, "checkpointFailures");
         throw err;
@@ -126,16 +157,22 @@ export class Persistence {
     await this.opts.store.downloadToFile(this.opts.bucket, key, path);
   }
 
-  /** Downloads the stored file of a registered database into the local cache. */
-  async download(record: DatabaseRecord): Promise<void> {
+  /**
+   * Downloads the database as `pointer` names it into the local cache: the generation's
+   * file and, beside it as the `.wal` DuckDB replays on open, its segments in order.
+   */
+  async download(record: DatabaseRecord, pointer: Pointer | undefined): Promise<void> {
+    const ref = { owner: record.owner, name: record.name };
     const path = await this.opts.cache.clear(record.owner, record.name);
+    const [file, ...segments] = pointer ? keysOf(ref, pointer.generation) : [legacyKey(ref)];
     try {
-      await this.opts.store.downloadToFile(
-        this.opts.bucket,
-        storeKeys.database(record.owner, record.name),
-        path,
-      );
+      await this.opts.store.downloadToFile(this.opts.bucket, file as string, path);
+      for (const key of segments) {
+        const { stream } = await this.opts.store.getObjectStream(this.opts.bucket, key);
+        await pipeline(stream, createWriteStream(`${path}.wal`, { flags: "a" }));
+      }
     } catch (err) {
+      await this.opts.cache.remove(record.owner, record.name);
       if (err instanceof NotFoundError) {
         throw new ServerError(
           Status.DATA_LOSS,
@@ -146,17 +183,29 @@ export class Persistence {
     }
   }
 
-  /** Removes the database from storage: its record and its file (backups stay). */
+  /** Removes the database from storage: its record, pointer and generations (backups stay). */
   async remove(owner: Owner, name: string, databaseKey: string): Promise<void> {
     await this.uploads.run(databaseKey, async () => {
       await this.opts.registry.remove(owner, name);
-      await this.removeFile(owner, name);
+      await this.removeFiles({ owner, name });
     });
   }
 
-  /** Removes the stored file alone (a create that failed half-way). */
-  async removeFile(owner: Owner, name: string): Promise<void> {
-    await this.opts.store.deleteObject(this.opts.bucket, storeKeys.database(owner, name));
+  /** Removes the stored generations and pointer alone (a create that failed half-way). */
+  async removeFiles(ref: DatabaseRef): Promise<void> {
+    await this.opts.generations.remove(ref);
+    const keys = [legacyKey(ref)];
+    for await (const item of this.opts.store.listObjects(this.opts.bucket, {
+      prefix: generationKeys.prefix(ref),
+      recursive: true,
+    })) {
+      if ("key" in item) keys.push(item.key);
+    }
+    await this.deleteKeys(keys);
+  }
+
+  private async deleteKeys(keys: string[]): Promise<void> {
+    await this.opts.store.deleteObjects(this.opts.bucket, keys).catch(() => {});
   }
 
   /**
@@ -167,11 +216,12 @@ export class Persistence {
    */
   private async snapshot(
     db: OpenDatabase,
-    opts: { wait: boolean; clean: boolean },
+    opts: { wait: boolean; clean: boolean; afterCheckpoint?: () => Promise<void> },
   ): Promise<{ path: string; tables: number } | null | undefined> {
     return db.exclusive(async (conn) => {
       if (opts.clean && !(await db.changed())) return null;
       await conn.run("CHECKPOINT");
+      await opts.afterCheckpoint?.();
       const tables = await countTables(conn);
       const path = this.opts.cache.snapshotPath();
       await copyFile(db.localPath, path);
@@ -179,4 +229,14 @@ export class Persistence {
       return { path, tables };
     }, opts.wait);
   }
+}
+
+/** The one file of a database stored before generations. */
+function legacyKey(ref: DatabaseRef): string {
+  return storeKeys.database(ref.owner, ref.name);
+}
+
+/** The object key of the file a database's record names (DatabaseInfo's `minio_path`). */
+export function storedFileKey(record: DatabaseRecord): string {
+  return record.generation ? generationKeys.file(record, record.generation) : legacyKey(record);
 }

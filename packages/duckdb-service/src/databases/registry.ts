@@ -1,6 +1,7 @@
 import type { MinioClient } from "@isa-cloud/minio-client";
 import { NotFoundError } from "@isa-cloud/rpc/wire";
 import type { DatabaseLimits } from "../engine/sandbox.js";
+import type { Generation } from "./generations.js";
 import { type Owner, ownerSegment, storeKeys } from "./naming.js";
 
 /**
@@ -24,6 +25,12 @@ export interface DatabaseRecord {
   /** Tables at the last checkpoint. */
   tableCount: number;
   lastAccessedAt: string;
+  /**
+   * The current generation (the pointer, on one node); in a cluster etcd holds the
+   * pointer and this is the last one the owner moved it to. Absent: the database's one
+   * file is `databases/<owner>/<name>.duckdb`, stored before generations.
+   */
+  generation?: Generation;
 }
 
 interface OwnerEntries {
@@ -48,7 +55,7 @@ export class Registry {
   async get(owner: Owner, name: string): Promise<DatabaseRecord | undefined> {
     const entries = this.entries(owner);
     if (entries.records.has(name)) return entries.records.get(name) ?? undefined;
-    const record = await this.fetch(storeKeys.registry(owner, name));
+    const record = await this.read(storeKeys.registry(owner, name));
     if (!entries.records.has(name)) entries.records.set(name, record ?? null);
     return entries.records.get(name) ?? undefined;
   }
@@ -66,7 +73,7 @@ export class Registry {
       const loaded = new Map<string, DatabaseRecord | null>();
       // A few reads at a time: an owner may have many databases.
       for (let at = 0; at < keys.length; at += 8) {
-        const batch = await Promise.all(keys.slice(at, at + 8).map((key) => this.fetch(key)));
+        const batch = await Promise.all(keys.slice(at, at + 8).map((key) => this.read(key)));
         for (const record of batch) if (record) loaded.set(record.name, record);
       }
       entries.records = loaded;
@@ -100,7 +107,8 @@ export class Registry {
     return entries;
   }
 
-  private async fetch(key: string): Promise<DatabaseRecord | undefined> {
+  /** The record at `key`, read from the store (not the cache). */
+  async read(key: string): Promise<DatabaseRecord | undefined> {
     try {
       return JSON.parse((await this.store.getObject(this.bucket, key)).toString("utf8"));
     } catch (err) {

@@ -10,6 +10,19 @@ export interface DatabaseLimits {
 }
 
 /**
+ * The WAL must only grow between the service's checkpoints (multi-node mode ships it as
+ * segments, and the segments concatenated must be the WAL): no checkpoint when the WAL
+ * passes a size, none instead of the WAL for a large commit, and no large append written
+ * to the database file ahead of its commit (the WAL would then point at blocks that only
+ * this node's file has). Checked against DuckDB 1.5.6's settings.
+ */
+const SERVICE_CHECKPOINTS = {
+  checkpoint_threshold: "1000TB",
+  auto_checkpoint_skip_wal_threshold: String(2n ** 62n),
+  enable_optimistic_write: "false",
+};
+
+/**
  * Opens a database file with the sandbox on. DuckDB accepts the settings only in this
  * order: the allowed directory (the database's own staging directory, where imports are
  * downloaded and exports written) while file access is still on, then external access off,
@@ -21,6 +34,7 @@ export async function openSandboxedInstance(
   path: string,
   stagingDir: string,
   limits: DatabaseLimits,
+  opts: { serviceCheckpoints?: boolean } = {},
 ): Promise<DuckDBInstance> {
   const instance = await DuckDBInstance.create(path, {
     autoinstall_known_extensions: "false",
@@ -33,6 +47,7 @@ export async function openSandboxedInstance(
     secret_directory: stagingDir,
     memory_limit: limits.memoryLimit,
     threads: String(limits.threads),
+    ...(opts.serviceCheckpoints ? SERVICE_CHECKPOINTS : {}),
   });
   try {
     const setup = await instance.connect();

@@ -8,8 +8,9 @@ import { type CallContext, ClientError, ServerError, Status } from "nice-grpc";
 import type { Logger } from "pino";
 import type { ResolvedConfig } from "../config.js";
 import type { DatabaseManager } from "../databases/database-manager.js";
-import { assertDatabaseName, type Owner, storeKeys } from "../databases/naming.js";
+import { assertDatabaseName, type Owner } from "../databases/naming.js";
 import type { OpenDatabase } from "../databases/open-database.js";
+import { storedFileKey } from "../databases/persistence.js";
 import type { DatabaseRecord } from "../databases/registry.js";
 import type { EngineInfo } from "../engine/engine-info.js";
 import { QueryGuard } from "../engine/query-guard.js";
@@ -194,7 +195,7 @@ export function toDatabaseInfo(
     userId: record.createdBy,
     organizationId: record.owner.kind === "org" ? record.owner.id : "",
     minioBucket: ctx.config.storage.bucket,
-    minioPath: storeKeys.database(record.owner, record.name),
+    minioPath: storedFileKey(record),
     sizeBytes: BigInt(extra.sizeBytes),
     tableCount: extra.tableCount ?? record.tableCount,
     createdAt: dateToTimestamp(new Date(record.createdAt)),
