@@ -44,6 +44,8 @@ describe("startStack", () => {
         "storage ready",
         "analytics starting",
         "analytics ready",
+        "postgres starting",
+        "postgres ready",
         "api starting",
         "api ready",
       ]);

@@ -6,5 +6,6 @@ export const EPHEMERAL_PORTS = {
   MINIO_GRPC_PORT: "0",
   MINIO_HTTP_PORT: "0",
   DUCKDB_GRPC_PORT: "0",
+  DUCKDB_PG_PORT: "0",
   API_PORT: "0",
 } as const;
