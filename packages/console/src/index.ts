@@ -1,0 +1,2 @@
+export { consoleRoutes } from "./console-routes.js";
+export { consoleDistPath } from "./dist-path.js";

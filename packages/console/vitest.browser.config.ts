@@ -1,0 +1,3 @@
+import { suiteTestConfig } from "../../vitest.shared.ts";
+
+export default suiteTestConfig("browser", ["test/**/*.browser.test.ts"]);
