@@ -1,4 +1,4 @@
-// Child process of analyze.mjs: starts part of the stack on free loopback ports and
+// Child process of analyze.mjs and formats.mjs: starts part of the stack on free loopback ports and
 // prints one JSON line saying where it listens. `services`: storage + analytics (the
 // repo's test stack, over a temp dir it removes on SIGTERM); `api`: the HTTP API over
 // services given in the environment.
@@ -19,6 +19,16 @@ if (role === "services") {
 } else if (role === "api") {
   const api = await startApi({ ...apiConfigFromEnv(process.env), host: "127.0.0.1", port: 0 });
   close = api.close;
+  // Peak RSS between two "peak" messages (formats.mjs asks after each format).
+  let peak = process.memoryUsage.rss();
+  setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  }, 10).unref();
+  process.on("message", (message) => {
+    if (message !== "peak") return;
+    process.send?.(Math.max(peak, process.memoryUsage.rss()));
+    peak = process.memoryUsage.rss();
+  });
   console.log(JSON.stringify({ url: api.url }));
 } else {
   throw new Error(`usage: stack.mjs services|api, got ${role}`);

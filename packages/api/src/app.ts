@@ -1,15 +1,24 @@
+import cors from "@fastify/cors";
 import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
+import { consoleRoutes } from "@isa-cloud/console";
 import type { DataService } from "@isa-cloud/data-service";
 import type { Identity } from "@isa-cloud/rpc/wire";
 import { type AuthConfig, createTokenVerifier } from "@isa-cloud/rpc-server";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { identify, requireIdentity } from "./auth.js";
+import { corsOptions } from "./cors.js";
 import { type ErrorBody, errorName, toHttpError } from "./error-mapping.js";
+import { docsPageOptions, openapiOptions } from "./openapi.js";
+import { operationsFastifyOptions } from "./operations/fastify-options.js";
+import type { OperationsOptions } from "./operations/operations-options.js";
+import { operationsPlugin } from "./operations/operations-plugin.js";
 import { analyticsRoutes } from "./routes/analytics.js";
+import { devTokenRoutes } from "./routes/dev-token.js";
 import { fileRoutes } from "./routes/files.js";
 import { healthRoutes } from "./routes/health.js";
+import { queryRoutes } from "./routes/query.js";
 import { errorSchema } from "./schemas.js";
 
 export interface BuildAppOptions {
@@ -35,8 +44,26 @@ export interface BuildAppOptions {
   rateLimit?: { max: number; timeWindowMs: number } | false;
   /** Serve the OpenAPI document (/docs/json) and interactive docs (/docs). Default true. */
   docs?: boolean;
+  /**
+   * Offer one-click dev sign-in (loopback only) with a configured HS256 secret too: the
+   * embedded default's own dev secret. Without it, only the built-in DEV_JWT_SECRET does.
+   * Default false.
+   */
+  devSignIn?: boolean;
   /** Retry-After (seconds) sent with 503. Default 5. */
   retryAfterSeconds?: number;
+  /**
+   * Metrics (`/metrics`), tracing, request ids, the access log and TLS; see
+   * `OperationsOptions`. Default: metrics for loopback and private addresses, tracing
+   * (inert without an SDK), no access log, plain HTTP. `startApi` reads them from the
+   * environment (`operationsFromEnv`).
+   */
+  operations?: OperationsOptions;
+  /**
+   * Origins whose browser pages may call the API (CORS), exact matches. Default: none
+   * (no CORS headers at all). @example { cors: ["https://console.example.com"] }
+   */
+  cors?: string[];
 }
 
 /**
@@ -58,7 +85,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     // Refuse what the schemas do not allow instead of quietly fixing it up: Fastify's
     // defaults drop unknown fields and turn 7 into "7".
     ajv: { customOptions: { allowUnionTypes: true, removeAdditional: false, coerceTypes: false } },
+    // Last: request ids checked before use (it replaces requestIdHeader), one access-log
+    // line instead of Fastify's two, HTTPS when configured.
+    ...operationsFastifyOptions(options.operations),
   }) as unknown as FastifyInstance;
+  // First: metrics, spans and request ids cover every route registered after it.
+  await app.register(operationsPlugin, options.operations ?? {});
 
   app.addSchema(errorSchema);
 
@@ -96,47 +128,16 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     return reply.code(404).send(body);
   });
 
+  if (options.cors?.length) await app.register(cors, corsOptions(options.cors));
+
   if (options.docs ?? true) {
-    await app.register(swagger, {
-      openapi: {
-        openapi: "3.1.0",
-        info: {
-          title: "isa-cloud data API",
-          description:
-            "Store files, import them into your analytics table, analyze, report and query. Every /api/v1/data route needs `Authorization: Bearer <token>`.",
-          version: "0.1.0",
-        },
-        components: {
-          securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
-        },
-        tags: [
-          { name: "files", description: "Your files" },
-          { name: "analytics", description: "Your events, analyses and reports" },
-          { name: "health", description: "Probes" },
-        ],
-      },
-      refResolver: {
-        buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`),
-      },
-      // The streamed upload has no body schema (Fastify would validate the stream against
-      // it), so its raw body is described here.
-      transformObject: (documents) => {
-        if (!("openapiObject" in documents)) return documents.swaggerObject;
-        const upload = documents.openapiObject.paths?.["/api/v1/data/files/{*}"]?.put;
-        if (upload) {
-          upload.requestBody = {
-            required: true,
-            description: "The file's bytes, any content type (stored with the file)",
-            content: { "*/*": { schema: { type: "string", format: "binary" } } },
-          };
-        }
-        return documents.openapiObject;
-      },
-    });
-    await app.register(swaggerUi, { routePrefix: "/docs" });
+    await app.register(swagger, openapiOptions());
+    await app.register(swaggerUi, docsPageOptions());
   }
 
   await app.register(healthRoutes, { data: options.dataService, retryAfterSeconds: retryAfter });
+  await app.register(devTokenRoutes, { auth: options.auth, devSecret: options.devSignIn ?? false });
+  await app.register(consoleRoutes, { prefix: "/console" });
 
   await app.register(
     async (api) => {
@@ -166,6 +167,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         maxUploadBytes: options.maxUploadBytes ?? 5 * 1024 ** 3,
       });
       await api.register(analyticsRoutes, { data: options.dataService });
+      await api.register(queryRoutes, { data: options.dataService });
     },
     { prefix: "/api/v1/data" },
   );

@@ -9,6 +9,7 @@ import {
 } from "@isa-cloud/rpc/wire";
 import { type AuthConfig, authConfigFromEnv } from "@isa-cloud/rpc-server";
 import { config as loadDotenv } from "dotenv";
+import { parseCorsOrigins } from "./cors.js";
 
 type Env = Record<string, string | undefined>;
 
@@ -30,6 +31,14 @@ export interface ApiConfig {
   rateLimit: { max: number; timeWindowMs: number } | false;
   /** `API_DOCS`, default true: OpenAPI at /docs/json and the interactive page at /docs. */
   docs: boolean;
+  /**
+   * `API_DEV_SIGN_IN`, default false: offer the console's one-click dev sign-in (loopback
+   * only) although tokens are checked with a configured secret. `isa start` sets it for
+   * the secret it keeps in its data directory, the embedded default's own dev secret.
+   */
+  devSignIn: boolean;
+  /** `API_CORS_ORIGINS`, default none (CORS off): comma-separated origins browsers may call from. */
+  corsOrigins?: string[];
   /** `LOG_LEVEL`, default "info". */
   logLevel: (typeof LOG_LEVELS)[number];
   /** `ISA_JWT_*`: how bearer tokens are verified (shared with the services). */
@@ -56,7 +65,14 @@ export function apiConfigFromEnv(env: Env = process.env): ApiConfig {
     const message = (err as Error).message;
     throw new ConfigError(/^([A-Z_]+)/.exec(message)?.[1] ?? "ISA_JWT_SECRET", message);
   }
+  let corsOrigins: string[] | undefined;
+  try {
+    corsOrigins = parseCorsOrigins(env.API_CORS_ORIGINS);
+  } catch (err) {
+    throw new ConfigError("API_CORS_ORIGINS", `API_CORS_ORIGINS: ${(err as Error).message}`);
+  }
   return {
+    ...(corsOrigins ? { corsOrigins } : {}),
     host: readHost(env, "API_HOST", "127.0.0.1"),
     port: readPort(env, "API_PORT", 8080),
     bodyLimit: readInteger(env, "API_BODY_LIMIT", 16 * 1024 * 1024, { min: 1024 }),
@@ -69,6 +85,7 @@ export function apiConfigFromEnv(env: Env = process.env): ApiConfig {
             timeWindowMs: readInteger(env, "API_RATE_LIMIT_WINDOW_MS", 60_000, { min: 1 }),
           },
     docs: readBoolean(env, "API_DOCS", true),
+    devSignIn: readBoolean(env, "API_DEV_SIGN_IN", false),
     logLevel: readChoice(env, "LOG_LEVEL", LOG_LEVELS, "info"),
     auth,
     services: dataServiceConfigFromEnv(env),

@@ -13,7 +13,7 @@ import {
 } from "@isa-cloud/rpc/wire";
 import { ServerError, Status } from "nice-grpc-common";
 import { describe, expect, it } from "vitest";
-import { toHttpError } from "./error-mapping.js";
+import { toHttpError, withoutServerPaths } from "./error-mapping.js";
 import { HttpProblem } from "./http-problem.js";
 
 const path = "/isa.duckdb.DuckDBService/ExecuteQuery";
@@ -93,5 +93,30 @@ describe("toHttpError", () => {
       code: "internal",
       message: "internal error; see the server log",
     });
+  });
+});
+
+describe("withoutServerPaths", () => {
+  it("replaces absolute paths and stack frames, keeping keys, routes and URLs", () => {
+    expect(
+      withoutServerPaths(
+        `Invalid Input Error: No magic bytes found at end of file '/var/lib/isa/staging/import_1a.parquet'\n    at run (/app/dist/x.js:1:2)`,
+      ),
+    ).toBe("Invalid Input Error: No magic bytes found at end of file '<server file>'");
+    expect(withoutServerPaths("cannot open C:\\data\\db.duckdb")).toBe("cannot open <server file>");
+    expect(
+      withoutServerPaths(
+        '"events/2024.csv" not found; see POST /api/v1/data/import or https://x.io/a/b',
+      ),
+    ).toBe('"events/2024.csv" not found; see POST /api/v1/data/import or https://x.io/a/b');
+  });
+
+  it("is applied to what the services say", () => {
+    const err = new InvalidArgumentError(
+      "/isa.duckdb.DuckDBService/ImportFromMinIO",
+      Status.INVALID_ARGUMENT,
+      "bad file /tmp/stage/x.parquet",
+    );
+    expect(toHttpError(err).message).toBe("bad file <server file>");
   });
 });

@@ -37,9 +37,12 @@ const ERROR_NAMES: Record<number, string> = {
   401: "Unauthorized",
   403: "Forbidden",
   404: "Not Found",
+  406: "Not Acceptable",
   409: "Conflict",
+  412: "Precondition Failed",
   413: "Payload Too Large",
   415: "Unsupported Media Type",
+  416: "Range Not Satisfiable",
   429: "Too Many Requests",
   500: "Internal Server Error",
   503: "Service Unavailable",
@@ -83,6 +86,25 @@ const SERVER_ERROR_STATUS: Partial<Record<Status, [number, string]>> = {
  * says nothing of the internals (the details go to the log only).
  */
 export function toHttpError(err: unknown, retryAfterSeconds = 5): HttpError {
+  const mapped = mapError(err, retryAfterSeconds);
+  // The API's own messages name routes ("PUT /files/{path}"), never files.
+  if (err instanceof HttpProblem) return mapped;
+  return { ...mapped, message: withoutServerPaths(mapped.message) };
+}
+
+/**
+ * Absolute file paths (`/var/lib/isa/staging/import_1a2b.parquet`, `C:\data\x`) and stack
+ * frames in a message from a service (DuckDB names the file it failed to read) say
+ * nothing the caller can use and tell an attacker the server's layout: each becomes
+ * "<server file>". Object keys are relative; URLs and the API's routes (`/api/...`) stay.
+ */
+export function withoutServerPaths(message: string): string {
+  return message
+    .replace(/\n\s*at [^\n]*/g, "")
+    .replace(/(^|[\s'"(=:])(?:\/(?![/\s]|api\/)|[A-Za-z]:\\)[^\s'"),;]*/g, "$1<server file>");
+}
+
+function mapError(err: unknown, retryAfterSeconds: number): HttpError {
   if (err instanceof HttpProblem) {
     return { statusCode: err.statusCode, code: err.code, message: err.message };
   }

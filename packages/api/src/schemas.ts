@@ -1,20 +1,24 @@
 /**
- * JSON Schemas of the routes: Fastify validates requests and serializes responses
- * with them, and @fastify/swagger turns them into the OpenAPI document at /docs.
+ * Schemas of the routes, written in TypeBox: each is a JSON Schema that Fastify validates
+ * requests and serializes responses with, that @fastify/swagger puts in the OpenAPI
+ * document, and (through the TypeBox type provider) the TypeScript type of the handler's
+ * request and reply, so the three cannot drift. A schema with a `title` in PascalCase is
+ * published as a named component (see openapi.ts).
  */
+import { Type } from "@fastify/type-provider-typebox";
 
-export const errorSchema = {
-  $id: "Error",
-  type: "object",
-  description: "Every error: the HTTP status, a stable code and what to do about it",
-  required: ["statusCode", "error", "code", "message"],
-  properties: {
-    statusCode: { type: "integer", examples: [400] },
-    error: { type: "string", examples: ["Bad Request"] },
-    code: { type: "string", examples: ["invalid_argument"] },
-    message: { type: "string", examples: ["start_date must be a date written as YYYY-MM-DD"] },
+export const errorSchema = Type.Object(
+  {
+    statusCode: Type.Integer({ examples: [400] }),
+    error: Type.String({ examples: ["Bad Request"] }),
+    code: Type.String({ examples: ["invalid_argument"] }),
+    message: Type.String({ examples: ["start_date must be a date written as YYYY-MM-DD"] }),
   },
-} as const;
+  {
+    $id: "Error",
+    description: "Every error: the HTTP status, a stable code and what to do about it",
+  },
+);
 
 const errorRef = { $ref: "Error#" } as const;
 
@@ -23,219 +27,268 @@ export function errorResponses(...codes: number[]): Record<number, typeof errorR
   return Object.fromEntries([400, 401, 429, 503, 504, ...codes].map((code) => [code, errorRef]));
 }
 
-const date = { type: "string", format: "date", examples: ["2024-01-15"] } as const;
+const date = Type.String({ format: "date", examples: ["2024-01-15"] });
 
 /** Object keys: folders separated by "/", no "..", at most 1,024 bytes (checked again in data-service). */
-export const fileName = {
-  type: "string",
+export const fileName = Type.String({
   minLength: 1,
   maxLength: 1024,
   examples: ["events/2024-01.csv"],
-} as const;
+});
+
+const userId = Type.Optional(
+  Type.String({
+    description: "Optional, for clients of the guide's API: must equal the token's user",
+  }),
+);
 
 /** The guide's optional `user_id` query parameter: when given it must be the token's user. */
-export const userIdQuery = {
-  type: "object",
-  properties: {
-    user_id: {
-      type: "string",
-      description: "Optional, for clients of the guide's API: must equal the token's user",
-    },
-  },
-} as const;
+export const userIdQuery = Type.Object({ user_id: userId });
+
+/** A file's key as one path parameter: encode "/" as %2F (`encodeURIComponent`). */
+export const filePathParams = Type.Object({
+  path: Type.String({
+    ...fileName,
+    description:
+      'The file\'s key, URL-encoded as one segment ("a/b.csv" is `a%2Fb.csv`). Unencoded "/" works too.',
+    examples: ["events%2F2024-01.csv"],
+  }),
+});
 
 /** A listed file. Listings carry no content type (as in S3); a download's headers do. */
-export const fileInfo = {
-  type: "object",
-  required: ["key", "size", "etag", "last_modified"],
-  properties: {
-    key: { type: "string" },
-    size: { type: "integer" },
-    etag: { type: "string" },
-    last_modified: { type: "string", format: "date-time" },
+export const fileInfo = Type.Object(
+  {
+    key: Type.String({ examples: ["events/2024-01.csv"] }),
+    size: Type.Integer({ examples: [5120] }),
+    etag: Type.String({ examples: ["9b2cf535f27731c974343645a3985328"] }),
+    last_modified: Type.String({ format: "date-time", examples: ["2024-01-15T10:00:00.000Z"] }),
   },
-} as const;
+  { title: "FileInfo" },
+);
 
-export const storedFile = {
-  type: "object",
-  required: ["status", "message", "key", "size", "etag"],
-  properties: {
-    status: { type: "string", const: "success" },
-    message: { type: "string" },
-    key: { type: "string" },
-    size: { type: "integer" },
-    etag: { type: "string" },
+export const storedFile = Type.Object(
+  {
+    status: Type.Literal("success"),
+    message: Type.String({ examples: ["File stored"] }),
+    key: Type.String({ examples: ["events/2024-01.csv"] }),
+    size: Type.Integer({ examples: [5120] }),
+    etag: Type.String({ examples: ["9b2cf535f27731c974343645a3985328"] }),
   },
-} as const;
+  { title: "StoredFile" },
+);
 
-export const uploadBody = {
-  type: "object",
-  required: ["file_name", "data"],
-  additionalProperties: false,
-  properties: {
+export const storedFiles = Type.Object(
+  {
+    status: Type.Literal("success"),
+    files: Type.Array(storedFile),
+  },
+  { title: "StoredFiles" },
+);
+
+export const uploadBody = Type.Object(
+  {
     file_name: fileName,
-    data: {
-      type: "string",
+    data: Type.String({
       description: "The file's bytes, base64 encoded (as in the integration guide)",
       contentEncoding: "base64",
       examples: ["ZXZlbnRfdHlwZSxkYXRlCmNsaWNrLDIwMjQtMDEtMTUK"],
-    },
-    content_type: { type: "string", examples: ["text/csv"] },
+    }),
+    content_type: Type.Optional(Type.String({ examples: ["text/csv"] })),
   },
-} as const;
+  { title: "UploadRequest", additionalProperties: false },
+);
 
-export const analyzeBody = {
-  type: "object",
-  required: ["start_date", "end_date"],
-  additionalProperties: false,
-  properties: { start_date: date, end_date: date },
-} as const;
+export const analyzeBody = Type.Object(
+  { start_date: date, end_date: date },
+  { title: "AnalyzeRequest", additionalProperties: false },
+);
 
-export const analysis = {
-  type: "object",
-  required: ["user_id", "period", "start_date", "end_date", "events"],
-  properties: {
-    user_id: { type: "string" },
-    period: { type: "string", examples: ["2024-01-01 to 2024-01-31"] },
+export const analysis = Type.Object(
+  {
+    user_id: Type.String({ examples: ["alice"] }),
+    period: Type.String({ examples: ["2024-01-01 to 2024-01-31"] }),
     start_date: date,
     end_date: date,
-    events: {
-      type: "array",
-      items: {
-        type: "object",
-        required: ["event_type", "count", "avg_duration"],
-        properties: {
-          event_type: { type: "string" },
-          count: { type: "integer" },
-          avg_duration: { type: ["number", "null"] },
-        },
-      },
-    },
+    events: Type.Array(
+      Type.Object({
+        event_type: Type.String({ examples: ["click"] }),
+        count: Type.Integer({ examples: [42] }),
+        avg_duration: Type.Union([Type.Number(), Type.Null()], { examples: [3.5] }),
+      }),
+    ),
   },
-} as const;
+  { title: "Analysis" },
+);
 
-export const importBody = {
-  type: "object",
-  required: ["file_name"],
-  additionalProperties: false,
-  properties: {
+export const importBody = Type.Object(
+  {
     file_name: fileName,
-    format: {
-      type: "string",
-      enum: ["csv", "json", "parquet"],
-      description: "Default: from the file's extension",
+    format: Type.Optional(
+      Type.Union([Type.Literal("csv"), Type.Literal("json"), Type.Literal("parquet")], {
+        description: "Default: from the file's extension",
+      }),
+    ),
+  },
+  { title: "ImportRequest", additionalProperties: false },
+);
+
+export const importResult = Type.Object(
+  {
+    status: Type.Literal("success"),
+    table: Type.String({ examples: ["user_events"] }),
+    rows_imported: Type.Integer({ examples: [1000] }),
+    format: Type.String({ examples: ["csv"] }),
+  },
+  { title: "ImportResult" },
+);
+
+export const reportParams = Type.Object({
+  report_type: Type.String({ pattern: "^[a-z][a-z0-9_]{0,62}$", examples: ["daily_summary"] }),
+});
+
+export const reportResult = Type.Object(
+  {
+    status: Type.Literal("success"),
+    report_key: Type.String({ examples: ["reports/daily_summary_2024-01-15.json"] }),
+    message: Type.String({ examples: ["Report daily_summary generated"] }),
+  },
+  { title: "ReportResult" },
+);
+
+export const reportKeyParams = Type.Object({
+  key: Type.String({
+    minLength: 1,
+    maxLength: 1024,
+    description: "The key POST /report/{report_type} returned, URL-encoded as one segment",
+    examples: ["daily_summary_2024-01-15.json"],
+  }),
+});
+
+export const reportDocument = Type.Object(
+  {
+    report_type: Type.String({ examples: ["daily_summary"] }),
+    generated_at: Type.String({ format: "date-time" }),
+    user_id: Type.String({ examples: ["alice"] }),
+    parameters: Type.Unknown({ description: "The parameters the report was made with" }),
+    data: Type.Unknown({ description: "The report's rows or summary, by report type" }),
+  },
+  { title: "ReportDocument" },
+);
+
+/** The rule for numbers in JSON results, stated once for the schema and the README. */
+export const JSON_VALUE_RULE =
+  "Values by column type, the same for every row: BIGINT, UBIGINT, HUGEINT, UHUGEINT and DECIMAL are always strings (exact; JSON numbers lose digits past 2^53); smaller integers, FLOAT and DOUBLE are numbers (NaN and ±Infinity, which JSON cannot write, are null); DATE, TIME and TIMESTAMP ISO-8601 strings; BLOB base64; LIST, STRUCT and MAP arrays and objects following the same rule; NULL is null.";
+
+export function queryBody(maxRowsCap: number) {
+  return Type.Object(
+    {
+      sql: Type.String({
+        minLength: 1,
+        maxLength: 100_000,
+        description:
+          "One read-only statement: SELECT, WITH, VALUES, SHOW, DESCRIBE, SUMMARIZE or EXPLAIN",
+        examples: [
+          "SELECT event_type, count(*) AS n FROM user_events WHERE date >= $since GROUP BY 1",
+        ],
+      }),
+      params: Type.Optional(
+        Type.Record(Type.String(), Type.Unknown(), {
+          description: "Values of the query's $names, bound by DuckDB",
+          examples: [{ since: "2024-01-01" }],
+        }),
+      ),
+      max_rows: Type.Optional(
+        Type.Integer({
+          minimum: 1,
+          maximum: maxRowsCap,
+          description: `Rows of a JSON answer, at most ${maxRowsCap} (the default). The streamed formats (NDJSON, CSV, Parquet, Arrow) have no cap and ignore it unless given.`,
+        }),
+      ),
     },
-  },
-} as const;
+    { title: "QueryRequest", additionalProperties: false },
+  );
+}
 
-export const importResult = {
-  type: "object",
-  required: ["status", "table", "rows_imported", "format"],
-  properties: {
-    status: { type: "string", const: "success" },
-    table: { type: "string", examples: ["user_events"] },
-    rows_imported: { type: "integer" },
-    format: { type: "string" },
-  },
-} as const;
-
-export const reportParams = {
-  type: "object",
-  required: ["report_type"],
-  properties: { report_type: { type: "string", pattern: "^[a-z][a-z0-9_]{0,62}$" } },
-} as const;
-
-export const reportResult = {
-  type: "object",
-  required: ["status", "report_key", "message"],
-  properties: {
-    status: { type: "string", const: "success" },
-    report_key: { type: "string", examples: ["reports/daily_summary_2024-01-15.json"] },
-    message: { type: "string" },
-  },
-} as const;
-
-export const reportDocument = {
-  type: "object",
-  required: ["report_type", "generated_at", "user_id", "parameters", "data"],
-  properties: {
-    report_type: { type: "string" },
-    generated_at: { type: "string", format: "date-time" },
-    user_id: { type: "string" },
-    parameters: { type: "object", additionalProperties: true },
-    data: {},
-  },
-} as const;
-
-export const queryBody = {
-  type: "object",
-  required: ["sql"],
-  additionalProperties: false,
-  properties: {
-    sql: {
-      type: "string",
-      minLength: 1,
-      maxLength: 100_000,
-      examples: [
-        "SELECT event_type, count(*) AS n FROM user_events WHERE date >= $since GROUP BY 1",
-      ],
+export function queryResult(maxRowsCap: number) {
+  return Type.Object(
+    {
+      columns: Type.Array(
+        Type.Object({
+          name: Type.String({ examples: ["event_type"] }),
+          type: Type.String({ examples: ["BIGINT"] }),
+        }),
+      ),
+      rows: Type.Array(Type.Record(Type.String(), Type.Unknown()), {
+        description: JSON_VALUE_RULE,
+        examples: [[{ event_type: "click", n: "2" }]],
+      }),
+      row_count: Type.Integer({ examples: [1] }),
+      truncated: Type.Boolean({
+        description: "More rows followed: ask for NDJSON, CSV, Parquet or Arrow to get them all",
+      }),
+      max_rows: Type.Integer({
+        maximum: maxRowsCap,
+        description: `The row cap applied to this answer (at most ${maxRowsCap})`,
+        examples: [maxRowsCap],
+      }),
+      execution_time_ms: Type.Number({ examples: [3.2] }),
     },
-    params: {
-      type: "object",
-      description: "Values of the query's $names, bound by DuckDB",
-      additionalProperties: true,
-      examples: [{ since: "2024-01-01" }],
-    },
-    max_rows: { type: "integer", minimum: 1, maximum: 1_000_000 },
-  },
-} as const;
+    { title: "QueryResult" },
+  );
+}
 
-export const queryResult = {
-  type: "object",
-  required: ["columns", "rows", "row_count", "truncated", "execution_time_ms"],
-  properties: {
-    columns: {
-      type: "array",
-      items: {
-        type: "object",
-        required: ["name", "type"],
-        properties: { name: { type: "string" }, type: { type: "string" } },
-      },
-    },
-    rows: { type: "array", items: { type: "object", additionalProperties: true } },
-    row_count: { type: "integer" },
-    truncated: { type: "boolean" },
-    execution_time_ms: { type: "number" },
-  },
-} as const;
-
-export const listQuery = {
-  type: "object",
-  additionalProperties: false,
-  properties: {
-    prefix: { type: "string", maxLength: 1024 },
-    start_after: { type: "string", maxLength: 1024 },
+export const listQuery = Type.Object(
+  {
+    prefix: Type.Optional(Type.String({ maxLength: 1024, examples: ["events/"] })),
+    delimiter: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 1,
+        description: 'Roll keys up to the next delimiter into common_prefixes (folders), e.g. "/"',
+        examples: ["/"],
+      }),
+    ),
+    continuation_token: Type.Optional(
+      Type.String({
+        maxLength: 4096,
+        description: "next_continuation_token of the previous page",
+      }),
+    ),
+    start_after: Type.Optional(
+      Type.String({ maxLength: 1024, description: "List keys after this one" }),
+    ),
     // Query strings are text and types are not coerced (see app.ts): a number as digits.
-    limit: {
-      type: "string",
-      pattern: "^(1000|[1-9][0-9]{0,2})$",
-      description: "1 to 1000, default 1000",
-    },
-    user_id: userIdQuery.properties.user_id,
+    limit: Type.Optional(
+      Type.String({
+        pattern: "^(1000|[1-9][0-9]{0,2})$",
+        description: "Entries (files and common prefixes) per page, 1 to 1000, default 1000",
+        examples: ["100"],
+      }),
+    ),
+    user_id: userId,
   },
-} as const;
+  { additionalProperties: false },
+);
 
-export const fileList = {
-  type: "object",
-  required: ["files", "truncated"],
-  properties: {
-    files: { type: "array", items: fileInfo },
-    truncated: { type: "boolean", description: "More files follow: ask again with start_after" },
+export const fileList = Type.Object(
+  {
+    files: Type.Array(fileInfo),
+    common_prefixes: Type.Array(Type.String(), {
+      description: "With a delimiter: the folders directly under the prefix",
+      examples: [["events/2024/"]],
+    }),
+    truncated: Type.Boolean({ description: "More entries follow: ask again with the token" }),
+    next_continuation_token: Type.Optional(
+      Type.String({ description: "Send as continuation_token for the next page" }),
+    ),
   },
-} as const;
+  { title: "FileList" },
+);
 
-export const wildcardParams = {
-  type: "object",
-  required: ["*"],
-  properties: { "*": fileName },
+/** The headers of a file download (GET and HEAD), for the docs. */
+export const downloadHeaders = {
+  etag: { description: "Strong entity tag of the file", schema: { type: "string" } },
+  "last-modified": { description: "When the file was stored", schema: { type: "string" } },
+  "accept-ranges": { description: "Always `bytes`", schema: { type: "string" } },
+  "content-length": { description: "Bytes in this answer", schema: { type: "integer" } },
 } as const;

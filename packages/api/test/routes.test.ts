@@ -29,7 +29,7 @@ async function countEvents(): Promise<number> {
     headers: auth,
     payload: { sql: "SELECT count(*) AS n FROM user_events" },
   });
-  return res.json().rows[0].n;
+  return Number(res.json().rows[0].n);
 }
 
 beforeAll(async () => {
@@ -63,12 +63,12 @@ describe("health and docs", () => {
     expect(Object.keys(spec.paths)).toEqual(
       expect.arrayContaining([
         "/api/v1/data/upload",
-        "/api/v1/data/files/{*}",
+        "/api/v1/data/files/{path}",
         "/api/v1/data/files",
         "/api/v1/data/import",
         "/api/v1/data/analyze",
         "/api/v1/data/report/{report_type}",
-        "/api/v1/data/reports/{*}",
+        "/api/v1/data/reports/{key}",
         "/api/v1/data/query",
         "/healthz",
         "/readyz",
@@ -76,21 +76,25 @@ describe("health and docs", () => {
     );
     const analyze = spec.paths["/api/v1/data/analyze"].post;
     expect(analyze.security).toEqual([{ bearer: [] }]);
-    expect(analyze.requestBody.content["application/json"].schema.required).toEqual([
-      "start_date",
-      "end_date",
-    ]);
+    // Bodies are named component schemas.
+    expect(analyze.requestBody.content["application/json"].schema).toEqual({
+      $ref: "#/components/schemas/AnalyzeRequest",
+    });
+    expect(spec.components.schemas.AnalyzeRequest.required).toEqual(["start_date", "end_date"]);
     expect(Object.keys(analyze.responses)).toEqual(
       expect.arrayContaining(["200", "400", "401", "503"]),
     );
     const report = spec.paths["/api/v1/data/report/{report_type}"].post;
-    const variants = report.requestBody.content["application/json"].schema.oneOf;
+    expect(report.requestBody.content["application/json"].schema.$ref).toBe(
+      "#/components/schemas/ReportParameters",
+    );
+    const variants = spec.components.schemas.ReportParameters.oneOf;
     expect(variants.map((v: { title: string }) => v.title)).toEqual([
       "daily_summary",
       "user_activity",
     ]);
     expect(variants[0]).toMatchObject({ required: ["date"], additionalProperties: false });
-    const upload = spec.paths["/api/v1/data/files/{*}"].put;
+    const upload = spec.paths["/api/v1/data/files/{path}"].put;
     expect(upload.requestBody.content["*/*"].schema).toEqual({ type: "string", format: "binary" });
     const page = await stack.app.inject("/docs/");
     expect(page.statusCode).toBe(200);
@@ -570,8 +574,9 @@ describe("POST /query", () => {
         { name: "n", type: "BIGINT" },
       ],
       rows: [
-        { event_type: "click", n: 1 },
-        { event_type: "view", n: 1 },
+        // BIGINT is a string in JSON, always (the 64-bit rule).
+        { event_type: "click", n: "1" },
+        { event_type: "view", n: "1" },
       ],
       row_count: 2,
       truncated: false,
@@ -610,21 +615,20 @@ describe("POST /query", () => {
   });
 
   // What the sandbox forbids on every route is 403, not "not a read" (400).
-  it.each([
-    "ATTACH 'other.db'",
-    "COPY user_events TO 'out.csv'",
-    "SET threads = 1",
-  ])("answers 403 for %j and changes nothing", async (sql) => {
-    const before = await countEvents();
-    const res = await stack.app.inject({
-      method: "POST",
-      url: "/api/v1/data/query",
-      headers: auth,
-      payload: { sql },
-    });
-    expect(res.statusCode).toBe(403);
-    expect(await countEvents()).toBe(before);
-  });
+  it.each(["ATTACH 'other.db'", "COPY user_events TO 'out.csv'", "SET threads = 1"])(
+    "answers 403 for %j and changes nothing",
+    async (sql) => {
+      const before = await countEvents();
+      const res = await stack.app.inject({
+        method: "POST",
+        url: "/api/v1/data/query",
+        headers: auth,
+        payload: { sql },
+      });
+      expect(res.statusCode).toBe(403);
+      expect(await countEvents()).toBe(before);
+    },
+  );
 
   it("runs a PRAGMA that only reads, as the analytics service classifies it", async () => {
     const res = await stack.app.inject({

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Readable } from "node:stream";
-import type { DuckdbClient } from "@isa-cloud/duckdb-client";
+import type { DuckdbClient, QueryBatch } from "@isa-cloud/duckdb-client";
 import type { MinioClient } from "@isa-cloud/minio-client";
 import { AlreadyExistsError, NotFoundError } from "@isa-cloud/rpc/wire";
 import { parseDateRange } from "./dates.js";
@@ -206,27 +206,36 @@ export class DataService {
     return { key, size: result.size, etag: result.etag };
   }
 
-  /** The user's files, in key order, at most `limit` (default and maximum 1,000). */
+  /**
+   * The user's files, in key order, at most `limit` entries (default and maximum 1,000).
+   * With a `delimiter`, keys that share a prefix up to it are rolled up into `prefixes`
+   * (S3's common prefixes), which count towards `limit` like files.
+   */
   async listUserFiles(
     userId: string,
-    options: { prefix?: string; startAfter?: string; limit?: number } = {},
-  ): Promise<{ files: FileInfo[]; truncated: boolean }> {
+    options: { prefix?: string; startAfter?: string; limit?: number; delimiter?: string } = {},
+  ): Promise<{ files: FileInfo[]; prefixes: string[]; truncated: boolean }> {
     const limit = Math.min(options.limit ?? 1000, 1000);
     const caller = this.#as(userId);
     const files: FileInfo[] = [];
+    const prefixes: string[] = [];
     let truncated = false;
     try {
       const listing = caller.minio.listObjects(this.bucket, {
-        recursive: true,
+        recursive: !options.delimiter,
         pageSize: Math.min(limit + 1, 1000),
+        ...(options.delimiter ? { delimiter: options.delimiter } : {}),
         ...(options.prefix ? { prefix: options.prefix } : {}),
         ...(options.startAfter ? { startAfter: options.startAfter } : {}),
       });
       for await (const entry of listing) {
-        if (!("key" in entry)) continue;
-        if (files.length === limit) {
+        if (files.length + prefixes.length === limit) {
           truncated = true;
           break;
+        }
+        if (!("key" in entry)) {
+          prefixes.push(entry.prefix);
+          continue;
         }
         files.push({
           key: entry.key,
@@ -240,32 +249,33 @@ export class DataService {
       // No bucket yet: the user simply has no files.
       if (err instanceof NotFoundError) {
         this.#shared.knownBuckets.delete(userId);
-        return { files: [], truncated: false };
+        return { files: [], prefixes: [], truncated: false };
       }
       throw err;
     }
-    return { files, truncated };
+    return { files, prefixes, truncated };
   }
 
-  /** A stored file's info and a stream of its bytes. */
+  /**
+   * A stored file's info and a stream of its bytes, or of `length` bytes from `offset`
+   * (a range read: `info.size` stays the whole file's size).
+   */
   async openUserFile(
     userId: string,
     fileName: string,
-    options: { signal?: AbortSignal } = {},
+    options: { signal?: AbortSignal; offset?: number; length?: number } = {},
   ): Promise<{ info: FileInfo; stream: Readable }> {
     const key = validateObjectKey(fileName);
     const caller = this.#as(userId);
     const { info, stream } = await caller.minio.getObjectStream(this.bucket, key, options);
-    return {
-      info: {
-        key: info.key,
-        size: info.size,
-        etag: info.etag,
-        contentType: info.contentType,
-        lastModified: info.lastModified,
-      },
-      stream,
-    };
+    return { info: fileInfo(info), stream };
+  }
+
+  /** A stored file's info (size, etag, content type, last modified) without its bytes. */
+  async statUserFile(userId: string, fileName: string): Promise<FileInfo> {
+    const key = validateObjectKey(fileName);
+    const caller = this.#as(userId);
+    return fileInfo(await caller.minio.statObject(this.bucket, key));
   }
 
   /** Deletes a stored file; NotFoundError when there is none. */
@@ -405,11 +415,7 @@ export class DataService {
   ): Promise<ReadOnlyQueryResult> {
     if (typeof sql !== "string" || sql.trim() === "")
       throw invalidArgument("sql must not be empty");
-    for (const name of Object.keys(params)) {
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-        throw invalidArgument(`parameter name "${name}" must be letters, digits and "_"`);
-      }
-    }
+    checkParameterNames(params);
     const maxRows = Math.min(options.maxRows ?? this.queryMaxRows, this.queryMaxRows);
     const caller = this.#as(userId);
     const db = analyticsDatabaseId(userId);
@@ -426,11 +432,36 @@ export class DataService {
         execution_time_ms: result.executionTimeMs,
       };
     } catch (err) {
-      if (err instanceof NotFoundError) {
-        throw notFound(
-          "you have no analytics database yet: import a file (POST /api/v1/data/import) first",
-        );
-      }
+      if (err instanceof NotFoundError) throw noDatabase();
+      throw err;
+    }
+  }
+
+  /**
+   * `query` without a row limit, streamed: the result's chunks as the analytics service
+   * sends them (with flow control, so a slow reader slows the query, never fills memory).
+   * Same read-only rule and errors as `query`; leaving the loop or aborting `signal`
+   * stops the query.
+   */
+  async *queryBatches(
+    userId: string,
+    sql: string,
+    params: Record<string, unknown> = {},
+    options: { signal?: AbortSignal; maxRows?: number } = {},
+  ): AsyncGenerator<QueryBatch<Record<string, unknown>>, void, undefined> {
+    if (typeof sql !== "string" || sql.trim() === "")
+      throw invalidArgument("sql must not be empty");
+    checkParameterNames(params);
+    const caller = this.#as(userId);
+    const stream = caller.duckdb.queryStream(analyticsDatabaseId(userId), sql, params, {
+      readOnly: true,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.maxRows ? { maxRows: options.maxRows } : {}),
+    });
+    try {
+      yield* stream.batches();
+    } catch (err) {
+      if (err instanceof NotFoundError) throw noDatabase();
       throw err;
     }
   }
@@ -500,4 +531,28 @@ export class DataService {
       throw err;
     }
   }
+}
+
+function fileInfo(info: FileInfo): FileInfo {
+  return {
+    key: info.key,
+    size: info.size,
+    etag: info.etag,
+    contentType: info.contentType,
+    lastModified: info.lastModified,
+  };
+}
+
+function checkParameterNames(params: Record<string, unknown>): void {
+  for (const name of Object.keys(params)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      throw invalidArgument(`parameter name "${name}" must be letters, digits and "_"`);
+    }
+  }
+}
+
+function noDatabase() {
+  return notFound(
+    "you have no analytics database yet: import a file (POST /api/v1/data/import) first",
+  );
 }

@@ -1,6 +1,7 @@
+import { type FastifyPluginAsyncTypebox, Type } from "@fastify/type-provider-typebox";
 import type { DataService } from "@isa-cloud/data-service";
-import type { FastifyInstance, FastifySchemaValidationError } from "fastify";
-import { asCaller } from "../caller.js";
+import type { FastifyRequest, FastifySchemaValidationError } from "fastify";
+import { callerOf } from "../caller.js";
 import { HttpProblem } from "../http-problem.js";
 import {
   analysis,
@@ -8,9 +9,8 @@ import {
   errorResponses,
   importBody,
   importResult,
-  queryBody,
-  queryResult,
   reportDocument,
+  reportKeyParams,
   reportParams,
   reportResult,
   userIdQuery,
@@ -20,16 +20,17 @@ export interface AnalyticsRoutesOptions {
   data: DataService;
 }
 
-export async function analyticsRoutes(
-  app: FastifyInstance,
-  options: AnalyticsRoutesOptions,
-): Promise<void> {
+export const analyticsRoutes: FastifyPluginAsyncTypebox<AnalyticsRoutesOptions> = async (
+  app,
+  options,
+) => {
   const { data } = options;
 
-  app.post<{ Body: { file_name: string; format?: string } }>(
+  app.post(
     "/import",
     {
       schema: {
+        operationId: "importFile",
         tags: ["analytics"],
         summary: "Load a stored CSV, JSON or Parquet file into your user_events table",
         description:
@@ -41,11 +42,10 @@ export async function analyticsRoutes(
     },
     async (request) => {
       const { file_name, format } = request.body;
-      const result = await asCaller(data, request, (caller, userId) =>
-        caller.importUserData(userId, file_name, format ? { format } : {}),
-      );
+      const { caller, userId } = callerOf(data, request);
+      const result = await caller.importUserData(userId, file_name, format ? { format } : {});
       return {
-        status: "success",
+        status: "success" as const,
         table: result.table,
         rows_imported: result.rowsImported,
         format: result.format,
@@ -53,10 +53,11 @@ export async function analyticsRoutes(
     },
   );
 
-  app.post<{ Body: { start_date: string; end_date: string } }>(
+  app.post(
     "/analyze",
     {
       schema: {
+        operationId: "analyze",
         tags: ["analytics"],
         summary: "Count events and average their duration per event type between two dates",
         description: "Both dates are inclusive and written as YYYY-MM-DD.",
@@ -65,10 +66,10 @@ export async function analyticsRoutes(
         response: { 200: analysis, ...errorResponses(403, 404) },
       },
     },
-    async (request) =>
-      asCaller(data, request, (caller, userId) =>
-        caller.analyzeUserBehavior(userId, request.body.start_date, request.body.end_date),
-      ),
+    async (request) => {
+      const { caller, userId } = callerOf(data, request);
+      return caller.analyzeUserBehavior(userId, request.body.start_date, request.body.end_date);
+    },
   );
 
   const registered = data.reports.list();
@@ -79,7 +80,7 @@ export async function analyticsRoutes(
     )
     .join("\n");
 
-  app.post<{ Params: { report_type: string }; Body: Record<string, unknown> | undefined }>(
+  app.post(
     "/report/:report_type",
     {
       // A report type without parameters needs no body at all.
@@ -91,19 +92,21 @@ export async function analyticsRoutes(
       // unknown type is 404 before its body is judged).
       attachValidation: true,
       schema: {
+        operationId: "generateReport",
         tags: ["analytics"],
         summary: "Generate a report and store it as JSON under reports/ in your files",
         description: `The body holds the report's parameters, by report type:\n${reportTypes}`,
         params: reportParams,
         querystring: userIdQuery,
-        body: {
+        body: Type.Unsafe<Record<string, unknown> | undefined>({
+          title: "ReportParameters",
           oneOf: registered.map((type) => ({
             title: type.name,
             description: `parameters of \`${type.name}\``,
             ...type.parametersSchema,
           })),
           examples: [{ date: "2024-01-15" }],
-        },
+        }),
         response: { 200: reportResult, ...errorResponses(403, 404) },
       },
     },
@@ -116,56 +119,47 @@ export async function analyticsRoutes(
       const body = request.body ?? {};
       const validate = request.compileValidationSchema(type.parametersSchema, "body");
       if (!validate(body)) throw parameterProblem(report_type, validate.errors ?? []);
-      const key = await asCaller(data, request, (caller, userId) =>
-        caller.generateReport(userId, report_type, body),
-      );
-      return { status: "success", report_key: key, message: `Report ${report_type} generated` };
+      const { caller, userId } = callerOf(data, request);
+      const key = await caller.generateReport(userId, report_type, body);
+      return {
+        status: "success" as const,
+        report_key: key,
+        message: `Report ${report_type} generated`,
+      };
     },
   );
 
-  app.get<{ Params: { "*": string } }>(
+  const getReport = async (request: FastifyRequest) => {
+    const params = request.params as { key?: string; "*"?: string };
+    const { caller, userId } = callerOf(data, request);
+    return caller.getReport(userId, params.key ?? params["*"] ?? "");
+  };
+  const reportSchema = {
+    tags: ["analytics"],
+    summary: "Fetch a stored report",
+    description:
+      "By its key as returned by POST /report/{report_type}, with or without `reports/`, URL-encoded as one path segment.",
+    querystring: userIdQuery,
+    response: { 200: reportDocument, ...errorResponses(403, 404) },
+  };
+  app.get(
+    "/reports/:key",
+    { schema: { ...reportSchema, operationId: "getReport", params: reportKeyParams } },
+    getReport,
+  );
+  // The same with raw "/" in the key, as older clients send it; not in the docs.
+  app.get(
     "/reports/*",
     {
       schema: {
-        tags: ["analytics"],
-        summary: "Fetch a stored report",
-        description:
-          "By its key as returned by POST /report/{report_type}, with or without `reports/`.",
-        params: {
-          type: "object",
-          required: ["*"],
-          properties: { "*": { type: "string", minLength: 1, maxLength: 1024 } },
-        },
-        querystring: userIdQuery,
-        response: { 200: reportDocument, ...errorResponses(403, 404) },
+        ...reportSchema,
+        hide: true,
+        params: Type.Object({ "*": Type.String({ minLength: 1, maxLength: 1024 }) }),
       },
     },
-    async (request) =>
-      asCaller(data, request, (caller, userId) => caller.getReport(userId, request.params["*"])),
+    getReport,
   );
-
-  app.post<{ Body: { sql: string; params?: Record<string, unknown>; max_rows?: number } }>(
-    "/query",
-    {
-      schema: {
-        tags: ["analytics"],
-        summary: "Run one read-only SQL statement on your own analytics database",
-        description:
-          "SELECT, WITH, VALUES, SHOW, DESCRIBE and SUMMARIZE only; anything that writes, attaches, sets or copies is refused with 400. Values go in `params` and are bound to `$name`s.",
-        querystring: userIdQuery,
-        body: queryBody,
-        response: { 200: queryResult, ...errorResponses(403, 404, 413) },
-      },
-    },
-    async (request) => {
-      const { sql, params, max_rows } = request.body;
-      const result = await asCaller(data, request, (caller, userId) =>
-        caller.query(userId, sql, params ?? {}, max_rows ? { maxRows: max_rows } : {}),
-      );
-      return { ...result, row_count: result.rows.length };
-    },
-  );
-}
+};
 
 /** 400 naming the first parameter that breaks the report type's schema. */
 function parameterProblem(reportType: string, errors: FastifySchemaValidationError[]): HttpProblem {

@@ -15,6 +15,7 @@ const serviceHealth = {
 } as const;
 
 const readiness = {
+  title: "Readiness",
   type: "object",
   required: ["status", "services"],
   properties: {
@@ -35,6 +36,7 @@ export async function healthRoutes(
     "/healthz",
     {
       schema: {
+        operationId: "liveness",
         tags: ["health"],
         summary: "Liveness: the API process answers",
         response: {
@@ -53,6 +55,7 @@ export async function healthRoutes(
     "/readyz",
     {
       schema: {
+        operationId: "readiness",
         tags: ["health"],
         summary: "Readiness: both the storage and the analytics service serve",
         response: { 200: readiness, 503: readiness },
