@@ -72,9 +72,14 @@ export async function startStack(options: StackOptions): Promise<StackHandle> {
 
   try {
     // The API finds the services where they really listen (services.env).
-    const { apiConfigFromEnv, startApi } = await import("@isa-cloud/api");
+    const { apiConfigFromEnv, operationsFromEnv, startApi } = await import("@isa-cloud/api");
     const config = apiConfigFromEnv(services.env);
-    const { result: api, ms } = await timedStart("api", () => startApi(config), options.onProgress);
+    const operations = operationsFromEnv(services.env);
+    const { result: api, ms } = await timedStart(
+      "api",
+      () => startApi(config, operations),
+      options.onProgress,
+    );
     options.onProgress?.({
       service: "api",
       phase: "ready",

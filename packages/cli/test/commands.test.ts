@@ -1,22 +1,23 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { type ApiHandle, apiConfigFromEnv, startApi } from "@isa-cloud/api";
 import { startTestStack, type TestStack } from "@isa-cloud/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { run } from "../src/program.js";
-import { memoryIo } from "./memory-io.js";
+import { inProcessIsa } from "./in-process.js";
 
-// The client commands against a real API over a socket (they are HTTP clients), with
-// the services and the API in this process: no child process is the point here.
+// `isa demo` is the one command that still goes through the HTTP API: the services and
+// the API in this process, a real socket.
 let stack: TestStack;
 let api: ApiHandle;
-let cwd: string;
+let isa: ReturnType<typeof inProcessIsa>;
 
 beforeAll(async () => {
   stack = await startTestStack();
   api = await startApi(apiConfigFromEnv({ ...stack.env, API_PORT: "0" }));
-  cwd = join(stack.dir, "client");
+  const cwd = join(stack.dir, "client");
   await mkdir(cwd);
+  isa = inProcessIsa(stack, cwd);
+  expect((await isa.login()).code).toBe(0);
 });
 
 afterAll(async () => {
@@ -24,55 +25,28 @@ afterAll(async () => {
   await stack?.close();
 });
 
-/** `isa ...args` in this process, with a token for `--user` minted from the stack's secret. */
-async function isa(...args: string[]) {
-  const { io, out, err } = memoryIo({ ISA_API_URL: api.url, ISA_JWT_SECRET: stack.secret }, cwd);
-  const code = await run(args, io);
-  return { code, out: out(), err: err() };
-}
-
-describe("client commands", () => {
-  it("upload a file and download it again, byte for byte", async () => {
-    await writeFile(join(cwd, "notes.txt"), "some notes\n");
-    const upload = await isa("upload", "notes.txt", "docs/notes.txt");
-    expect(upload).toMatchObject({
-      code: 0,
-      out: expect.stringContaining("stored docs/notes.txt"),
-    });
-    expect((await isa("download", "docs/notes.txt", "copy.txt")).code).toBe(0);
-    expect(await readFile(join(cwd, "copy.txt"), "utf8")).toBe("some notes\n");
-  });
-
-  it("run the demo: sample events imported, analysed and stored as a report", async () => {
-    const demo = await isa("demo", "--events", "200");
+describe("isa demo", () => {
+  it("loads sample events, analyses them and stores a report, which the storage commands then see", async () => {
+    const demo = await isa.run(["demo", "--events", "200", "--api", api.url]);
     expect(demo.code).toBe(0);
     expect(demo.out).toContain("imported 200 events into user_events");
     expect(demo.out).toContain("page_view");
     expect(demo.out).toContain("stored report reports/daily_summary_2024-01-15.json");
-  });
-
-  it("query with a parameter and print the rows as a table", async () => {
-    const query = await isa(
+    const query = await isa.run([
       "query",
-      "SELECT count(*) AS n FROM user_events WHERE date >= CAST($d AS DATE)",
-      "-p",
-      "d=2024-01-01",
-    );
-    expect(query.code).toBe(0);
-    expect(query.out).toMatch(/│ 200 +│/);
-    expect(query.out).toContain("1 row");
+      "SELECT count(*) AS n FROM user_events",
+      "--format",
+      "csv",
+    ]);
+    expect(query.out).toBe("n\r\n200\r\n");
+    expect(
+      (await isa.run(["download", "reports/daily_summary_2024-01-15.json", "-"])).out,
+    ).toContain('"report_type":"daily_summary"');
   });
 
-  it("exit 1 with the API's status for a query that writes", async () => {
-    const refused = await isa("query", "DROP TABLE user_events");
-    expect(refused.code).toBe(1);
-    // The status, and the reason as the API gave it.
-    expect(refused.err).toMatch(/^isa: 400 .*read-only/);
-  });
-
-  it("cannot reach another user's files", async () => {
-    const other = await isa("download", "docs/notes.txt", "x.txt", "--user", "mallory");
-    expect(other.code).toBe(1);
-    expect(other.err).toContain("404");
+  it("says where it looked when the API is not there", async () => {
+    const down = await isa.run(["demo", "--api", "http://127.0.0.1:1"]);
+    expect(down.code).toBe(1);
+    expect(down.err).toContain("cannot reach the API at http://127.0.0.1:1");
   });
 });

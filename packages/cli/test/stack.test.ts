@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ServiceStartError } from "@isa-cloud/stack";
+import { ServiceStartError, STACK_SERVICES } from "@isa-cloud/stack";
 import {
   bearer,
   EPHEMERAL_PORTS,
@@ -11,7 +11,7 @@ import {
   tokenSigner,
 } from "@isa-cloud/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type StackEvent, startStack } from "../src/stack.js";
+import { SERVICE_NAMES, type StackEvent, startStack } from "../src/stack.js";
 
 // startStack itself is under test here, so each test brings it up from settings.
 const ephemeral = { ...EPHEMERAL_PORTS, LOG_LEVEL: "silent" };
@@ -31,6 +31,12 @@ async function filesUnder(root: string): Promise<string[]> {
 }
 
 describe("startStack", () => {
+  it("names the stack package's services, in its order, in SERVICE_NAMES (written out to keep client commands light)", () => {
+    expect(
+      SERVICE_NAMES.filter((name) => (STACK_SERVICES as readonly string[]).includes(name)),
+    ).toEqual([...STACK_SERVICES]);
+  });
+
   it("tells each service starting and ready, in order, the API last", async () => {
     const events: StackEvent[] = [];
     const stack = await startStack({

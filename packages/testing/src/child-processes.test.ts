@@ -1,6 +1,6 @@
 import { tmpdir } from "node:os";
 import { afterEach, describe, expect, it } from "vitest";
-import { spawnNode, stopChildren, TEST_RUN_VARIABLE } from "./child-processes.js";
+import { spawnNode, spawnPty, stopChildren, TEST_RUN_VARIABLE } from "./child-processes.js";
 
 const cwd = tmpdir();
 /** `node -e code` as a child. */
@@ -66,5 +66,35 @@ describe("spawnNode", () => {
       "SIGTERM",
       "SIGTERM",
     ]);
+  });
+});
+
+describe("spawnNode with stdin", () => {
+  it("passes what is written to the child's stdin, and keeps stdout and stderr apart", async () => {
+    const child = node(
+      `process.stdin.on("data", (d) => process.stdout.write("got " + d)); process.stdin.on("end", () => console.error("end"));`,
+      { cwd, stdin: "pipe" },
+    );
+    child.write("abc");
+    await child.waitFor("got abc");
+    child.endInput();
+    expect(await child.exited).toBe(0);
+    expect(child.stdout()).toBe("got abc");
+    expect(child.stderr()).toBe("end\n");
+  });
+});
+
+describe("spawnPty", () => {
+  it("runs the child in a terminal of the given size, keys in, exit code out", async () => {
+    const child = spawnPty(
+      "-e",
+      [
+        `console.log(["tty", process.stdin.isTTY, process.stdout.isTTY, process.stdout.columns].join(" ")); process.stdin.setRawMode(true); process.stdin.once("data", (d) => process.exit(d[0]));`,
+      ],
+      { cwd, columns: 123 },
+    );
+    await child.waitFor("tty true true 123");
+    child.write("\x07");
+    expect(await child.exited).toBe(7);
   });
 });

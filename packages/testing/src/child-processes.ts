@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { basename } from "node:path";
 
 /**
@@ -19,6 +20,8 @@ export interface SpawnNodeOptions {
    * child that must not see the developer's ISA_* settings. Default true.
    */
   inheritEnv?: boolean;
+  /** "pipe" to write to the child's stdin with `write`/`endInput`. Default "ignore". */
+  stdin?: "ignore" | "pipe";
 }
 
 /** How a child ended: its exit code, or the name of the signal that ended it. */
@@ -28,6 +31,14 @@ export interface TestChild {
   process: ChildProcess;
   /** stdout and stderr so far, interleaved as they came. */
   output(): string;
+  /** stdout alone so far (for a pseudo-terminal child: everything it showed). */
+  stdout(): string;
+  /** stderr alone so far (empty for a pseudo-terminal child). */
+  stderr(): string;
+  /** Writes to the child's stdin (spawned with `stdin: "pipe"`, or a pseudo-terminal's keyboard). */
+  write(text: string): void;
+  /** Closes the child's stdin (end of input; Ctrl-D on a pseudo-terminal is `write("\x04")`). */
+  endInput(): void;
   /** Settles once the child has exited and its output is complete. */
   exited: Promise<ChildEnd>;
   /**
@@ -48,19 +59,37 @@ const running = new Set<TestChild>();
 
 /** Runs `node script ...args` as a child process, its output collected as it comes. */
 export function spawnNode(script: string, args: string[], options: SpawnNodeOptions): TestChild {
+  return track(
+    spawn(process.execPath, [script, ...args], {
+      cwd: options.cwd,
+      env: childEnv(options),
+      stdio: [options.stdin ?? "ignore", "pipe", "pipe"],
+    }),
+    [basename(script), ...args].join(" "),
+  );
+}
+
+function childEnv(options: SpawnNodeOptions): NodeJS.ProcessEnv {
   const base = (options.inheritEnv ?? true) ? process.env : { PATH: process.env.PATH };
-  const child = spawn(process.execPath, [script, ...args], {
-    cwd: options.cwd,
-    env: { ...base, ...options.env, [TEST_RUN_VARIABLE]: process.env[TEST_RUN_VARIABLE] },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const label = [basename(script), ...args].join(" ");
+  return { ...base, ...options.env, [TEST_RUN_VARIABLE]: process.env[TEST_RUN_VARIABLE] };
+}
+
+/** Collects a child's output, waits for its lines and stops it; stopChildren finds it. */
+function track(child: ChildProcess, label: string): TestChild {
+  if (!child.stdout || !child.stderr) throw new Error(`${label}: spawn stdout and stderr as pipes`);
   let output = "";
-  const collect = (chunk: Buffer) => {
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => {
     output += chunk.toString();
-  };
-  child.stdout.on("data", collect);
-  child.stderr.on("data", collect);
+    stdout += chunk.toString();
+  });
+  child.stderr.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+    stderr += chunk.toString();
+  });
+  // Writing to a child that has exited fails with EPIPE; the test sees that in its output.
+  child.stdin?.on("error", () => {});
   // Without a listener a failed kill or spawn would throw in the test worker.
   child.on("error", (err) => {
     output += `\n[${label}: ${err.message}]\n`;
@@ -78,14 +107,23 @@ export function spawnNode(script: string, args: string[], options: SpawnNodeOpti
   const handle: TestChild = {
     process: child,
     output: () => output,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    write(text) {
+      if (!child.stdin) throw new Error(`${label} was spawned without stdin: "pipe"`);
+      child.stdin.write(text);
+    },
+    endInput() {
+      child.stdin?.end();
+    },
     exited,
     waitFor(text, timeoutMs = 120_000) {
       const found = () => (typeof text === "string" ? output.includes(text) : text.test(output));
       return new Promise((resolve, reject) => {
         const finish = (error?: Error) => {
           clearTimeout(timer);
-          child.stdout.off("data", check);
-          child.stderr.off("data", check);
+          child.stdout?.off("data", check);
+          child.stderr?.off("data", check);
           child.off("close", onClose);
           if (error) reject(error);
           else resolve(output);
@@ -100,8 +138,8 @@ export function spawnNode(script: string, args: string[], options: SpawnNodeOpti
           timeoutMs,
         );
         // Registered after the collectors, so `output` already holds the chunk checked.
-        child.stdout.on("data", check);
-        child.stderr.on("data", check);
+        child.stdout?.on("data", check);
+        child.stderr?.on("data", check);
         child.once("close", onClose);
         if (found()) finish();
         else if (closed) onClose(child.exitCode, child.signalCode);
@@ -129,4 +167,66 @@ export function spawnNode(script: string, args: string[], options: SpawnNodeOpti
  */
 export async function stopChildren(): Promise<void> {
   await Promise.all([...running].map((child) => child.stop("SIGTERM", 5_000)));
+}
+
+export interface SpawnPtyOptions extends SpawnNodeOptions {
+  /** Terminal size the child sees. Default 80 columns, 24 rows. */
+  columns?: number;
+  rows?: number;
+}
+
+/**
+ * Relays between this process's pipes and a pseudo-terminal the child runs in: the child
+ * sees a terminal on stdin, stdout and stderr (isTTY, raw mode, Ctrl-C as "\x03", its size).
+ * Python's pty module (in /usr/bin/python3 on Debian and Ubuntu) needs no native build, which
+ * node-pty does. The relay exits with the child's code (128 + signal when killed).
+ */
+const PTY_RELAY = `
+import fcntl, os, pty, select, struct, sys, termios
+cols, rows = int(sys.argv[1]), int(sys.argv[2])
+pid, fd = pty.fork()
+if pid == 0:
+    fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+    os.execvp(sys.argv[3], sys.argv[3:])
+inputs = [fd, 0]
+while True:
+    ready, _, _ = select.select(inputs, [], [])
+    if fd in ready:
+        try:
+            data = os.read(fd, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        os.write(1, data)
+    if 0 in ready:
+        data = os.read(0, 65536)
+        if data:
+            os.write(fd, data)
+        else:
+            inputs = [fd]
+status = os.waitpid(pid, 0)[1]
+code = os.waitstatus_to_exitcode(status)
+sys.exit(code if code >= 0 else 128 - code)
+`;
+
+/** `node script ...args` in a pseudo-terminal (see PTY_RELAY); write keystrokes with `write`. */
+export function spawnPty(script: string, args: string[], options: SpawnPtyOptions): TestChild {
+  const python = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+  return track(
+    spawn(
+      python,
+      [
+        "-c",
+        PTY_RELAY,
+        String(options.columns ?? 80),
+        String(options.rows ?? 24),
+        process.execPath,
+        script,
+        ...args,
+      ],
+      { cwd: options.cwd, env: childEnv(options), stdio: ["pipe", "pipe", "pipe"] },
+    ),
+    `pty ${[basename(script), ...args].join(" ")}`,
+  );
 }

@@ -8,4 +8,8 @@ export const EPHEMERAL_PORTS = {
   DUCKDB_GRPC_PORT: "0",
   DUCKDB_PG_PORT: "0",
   API_PORT: "0",
+  // The metrics endpoints take any free port once their gRPC port is 0; a test that pins
+  // a gRPC port must not pin them too.
+  MINIO_METRICS_PORT: "0",
+  DUCKDB_METRICS_PORT: "0",
 } as const;
