@@ -4,12 +4,11 @@
 // Env: BENCH_ROWS (default 1_000_000), BENCH_SMALL (small queries per run, default 2_000).
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { loadavg } from "node:os";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { DuckDBInstance } from "@duckdb/node-api";
+import { descriptorSetPath } from "@isa-cloud/proto";
 import { signToken } from "@isa-cloud/rpc-server";
 import { createDuckdbClient } from "../dist/index.js";
 
@@ -24,10 +23,9 @@ const LARGE = `SELECT i AS id, (i % 1000)::INTEGER AS small, i * 0.5 AS amount,
   FROM range(${ROWS}) t(i)`;
 const SMALL_SQL = "SELECT id, label, amount FROM items WHERE id = $id";
 
-const dir = await mkdtemp(join(tmpdir(), "duckdb-client-bench-"));
 const server = spawn(
   process.execPath,
-  [fileURLToPath(new URL("./serve.mjs", import.meta.url)), dir, SECRET],
+  [fileURLToPath(new URL("./serve.mjs", import.meta.url)), SECRET],
   { stdio: ["pipe", "pipe", "inherit"] },
 );
 const [line] = await Promise.race([
@@ -64,94 +62,147 @@ try {
     "CREATE TABLE items AS SELECT i AS id, 'item-' || i AS label, i * 1.25 AS amount FROM range(10000) t(i)",
   );
 
-  // ---- large result: through the service vs in-process
-  const service = {};
-  for (const transport of ["columnar", "rows"]) {
-    service[`service, ${transport} transport, rows`] = await timeRows(async () => {
+  // ---- large result: through the service vs in-process (BENCH_PART=small skips it)
+  if (process.env.BENCH_PART !== "small") {
+    const service = {};
+    for (const transport of ["columnar", "rows"]) {
+      service[`service, ${transport} transport, rows`] = await timeRows(async () => {
+        let n = 0;
+        for await (const _row of client.queryStream(DB, LARGE, {}, { transport })) n++;
+        return n;
+      });
+      service[`service, ${transport} transport, batches`] = await timeRows(async () => {
+        let n = 0;
+        for await (const batch of client.queryStream(DB, LARGE, {}, { transport }).batches()) {
+          n += batch.rows.length;
+        }
+        return n;
+      });
+    }
+    const instance = await DuckDBInstance.create(":memory:");
+    const conn = await instance.connect();
+    const inProcessJs = await timeRows(async () => {
       let n = 0;
-      for await (const _row of client.queryStream(DB, LARGE, {}, { transport })) n++;
+      const result = await conn.stream(LARGE);
+      for await (const rows of result.yieldRowObjectJs()) n += rows.length;
       return n;
     });
-    service[`service, ${transport} transport, batches`] = await timeRows(async () => {
+    const inProcessValues = await timeRows(async () => {
       let n = 0;
-      for await (const batch of client.queryStream(DB, LARGE, {}, { transport }).batches()) {
-        n += batch.rows.length;
-      }
+      const result = await conn.stream(LARGE);
+      for await (const rows of result.yieldRows()) n += rows.length;
       return n;
     });
-  }
-  const instance = await DuckDBInstance.create(":memory:");
-  const conn = await instance.connect();
-  const inProcessJs = await timeRows(async () => {
-    let n = 0;
-    const result = await conn.stream(LARGE);
-    for await (const rows of result.yieldRowObjectJs()) n += rows.length;
-    return n;
-  });
-  const inProcessValues = await timeRows(async () => {
-    let n = 0;
-    const result = await conn.stream(LARGE);
-    for await (const rows of result.yieldRows()) n += rows.length;
-    return n;
-  });
-  conn.closeSync();
+    conn.closeSync();
 
-  console.log(
-    `\nLarge result: ${fmt(ROWS)} rows x 5 columns (BIGINT, INTEGER, DOUBLE, VARCHAR, TIMESTAMP), median of ${REPEATS}`,
-  );
-  const versus = (rate) => `${((rate / inProcessJs) * 100).toFixed(0)}%`;
-  const large = {};
-  for (const [name, rate] of Object.entries(service)) {
-    large[name] = { "rows/s": fmt(rate), "vs in-process JS objects": versus(rate) };
+    console.log(
+      `\nLarge result: ${fmt(ROWS)} rows x 5 columns (BIGINT, INTEGER, DOUBLE, VARCHAR, TIMESTAMP), median of ${REPEATS}`,
+    );
+    const versus = (rate) => `${((rate / inProcessJs) * 100).toFixed(0)}%`;
+    const large = {};
+    for (const [name, rate] of Object.entries(service)) {
+      large[name] = { "rows/s": fmt(rate), "vs in-process JS objects": versus(rate) };
+    }
+    large["in-process, yieldRowObjectJs (JS objects)"] = {
+      "rows/s": fmt(inProcessJs),
+      "vs in-process JS objects": "100%",
+    };
+    large["in-process, yieldRows (DuckDBValue arrays)"] = {
+      "rows/s": fmt(inProcessValues),
+      "vs in-process JS objects": versus(inProcessValues),
+    };
+    console.table(large);
   }
-  large["in-process, yieldRowObjectJs (JS objects)"] = {
-    "rows/s": fmt(inProcessJs),
-    "vs in-process JS objects": "100%",
-  };
-  large["in-process, yieldRows (DuckDBValue arrays)"] = {
-    "rows/s": fmt(inProcessValues),
-    "vs in-process JS objects": versus(inProcessValues),
-  };
-  console.table(large);
 
-  // ---- small queries: latency one at a time, throughput with many in flight
+  // ---- small queries: this client next to the integration guide's Python (grpcio), each
+  // with the id bound as $id and pasted into the SQL, rounds in alternating order.
+  const literalSql = (id) => `SELECT id, label, amount FROM items WHERE id = ${id}`;
   const small = {};
-  for (const poolSize of [1, 4]) {
-    const pooled = createDuckdbClient({ address, token, poolSize });
-    for (let i = 0; i < 200; i++) await pooled.query(DB, SMALL_SQL, { id: i });
+  const record = (name, figures) => {
+    small[name] ??= [];
+    small[name].push(figures);
+  };
+  const js = createDuckdbClient({ address, token });
+  const jsRun = async (bound) => {
+    const call = (i) =>
+      bound ? js.query(DB, SMALL_SQL, { id: i % 10000 }) : js.query(DB, literalSql(i % 10000));
+    for (let i = 0; i < 200; i++) await call(i);
     const latencies = [];
+    const cpu = process.cpuUsage();
+    const begin = performance.now();
     for (let i = 0; i < SMALL; i++) {
       const start = performance.now();
-      await pooled.query(DB, SMALL_SQL, { id: i % 10000 });
+      await call(i);
       latencies.push(performance.now() - start);
     }
+    const seconds = (performance.now() - begin) / 1000;
+    const used = process.cpuUsage(cpu);
     latencies.sort((a, b) => a - b);
-    const inFlight = 32;
     let next = 0;
     const start = performance.now();
     await Promise.all(
-      Array.from({ length: inFlight }, async () => {
-        while (next < SMALL * 2) {
-          const id = next++ % 10000;
-          await pooled.query(DB, SMALL_SQL, { id });
-        }
+      Array.from({ length: 32 }, async () => {
+        while (next < SMALL * 2) await call(next++);
       }),
     );
-    const qps = ((SMALL * 2) / (performance.now() - start)) * 1000;
-    small[`pool size ${poolSize}`] = {
-      "p50 ms": pct(latencies, 0.5).toFixed(2),
-      "p99 ms": pct(latencies, 0.99).toFixed(2),
-      [`queries/s (${inFlight} in flight)`]: fmt(qps),
+    return {
+      qps: SMALL / seconds,
+      p50: pct(latencies, 0.5),
+      p99: pct(latencies, 0.99),
+      cpuMs: (used.user + used.system) / 1000 / SMALL,
+      qps32: ((SMALL * 2) / (performance.now() - start)) * 1000,
     };
-    pooled.close();
+  };
+  const pyRun = async (bound) => {
+    const python = spawn(
+      process.env.BENCH_PYTHON ?? "/usr/bin/python3",
+      [
+        fileURLToPath(new URL("./python-peer.py", import.meta.url)),
+        address,
+        token,
+        descriptorSetPath,
+        DB,
+        String(SMALL),
+        bound ? "param" : "literal",
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    const [out] = await once(createInterface({ input: python.stdout }), "line");
+    await once(python, "exit");
+    return JSON.parse(out);
+  };
+  for (let round = 0; round < REPEATS; round++) {
+    const runs = [
+      ["client, $id bound", () => jsRun(true)],
+      ["client, id in the SQL", () => jsRun(false)],
+      ["Python grpcio (guide), $id bound", () => pyRun(true)],
+      ["Python grpcio (guide), id in the SQL", () => pyRun(false)],
+    ];
+    for (const [name, run] of round % 2 === 0 ? runs : runs.reverse()) record(name, await run());
+  }
+  js.close();
+  const medianOf = (name, key) => median(small[name].map((r) => r[key]));
+  const peer = "Python grpcio (guide), $id bound";
+  const table = {};
+  for (const name of Object.keys(small)) {
+    table[name] = {
+      "queries/s (1 in flight)": fmt(medianOf(name, "qps")),
+      "p50 ms": medianOf(name, "p50").toFixed(2),
+      "p99 ms": medianOf(name, "p99").toFixed(2),
+      "client CPU ms/query": medianOf(name, "cpuMs").toFixed(3),
+      "queries/s (32 in flight)": fmt(medianOf(name, "qps32")),
+      "q/s vs Python bound (1 / 32 in flight)": `${(medianOf(name, "qps") / medianOf(peer, "qps")).toFixed(2)} / ${(medianOf(name, "qps32") / medianOf(peer, "qps32")).toFixed(2)}`,
+    };
   }
   console.log(
-    `\nSmall query (${SMALL_SQL}; ${fmt(SMALL)} sequential for latency, ${fmt(SMALL * 2)} for throughput)`,
+    `\nSmall query (${SMALL_SQL}; ${fmt(SMALL)} sequential, then ${fmt(SMALL * 2)} with 32 in flight; one channel; median of ${REPEATS} alternating rounds; load average ${loadavg()[0].toFixed(1)})`,
   );
-  console.table(small);
+  console.table(table);
+  console.log(
+    `bound / literal, client: ${(medianOf("client, id in the SQL", "qps") / medianOf("client, $id bound", "qps")).toFixed(2)}x the time per query`,
+  );
   client.close();
 } finally {
   server.stdin.end();
   await once(server, "exit");
-  await rm(dir, { recursive: true, force: true });
 }

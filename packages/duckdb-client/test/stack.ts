@@ -1,17 +1,11 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { duckdbConfigFromEnv, startDuckdbService } from "@isa-cloud/duckdb-service";
 import { createMinioClient, type MinioClient } from "@isa-cloud/minio-client";
-import { minioConfigFromEnv, startMinioService } from "@isa-cloud/minio-service";
-import { signToken } from "@isa-cloud/rpc-server";
+import { startTestStack } from "@isa-cloud/testing";
 import { createDuckdbClient, type DuckdbClient, type DuckdbClientOptions } from "../src/index.js";
 
-const SECRET = "duckdb-client-test-secret";
-
 /**
- * The real storage service (filesystem backend in a temp dir) and the real analytics
- * service on top of it, both on ephemeral loopback ports, private to one test file.
+ * The real storage and analytics services of @isa-cloud/testing's `startTestStack`
+ * (temp dir, ephemeral loopback ports, a secret of its own), with this package's client
+ * wrappers: clients made here are closed by `stop()`.
  */
 export interface Stack {
   dir: string;
@@ -28,32 +22,13 @@ export interface Stack {
 }
 
 export async function startStack(): Promise<Stack> {
-  const dir = await mkdtemp(join(tmpdir(), "duckdb-client-test-"));
-  const env = { ISA_JWT_SECRET: SECRET, ISA_DATA_DIR: dir, LOG_LEVEL: "silent" };
-  const minio = await startMinioService({
-    ...minioConfigFromEnv(env),
-    host: "127.0.0.1",
-    port: 0,
-    httpPort: 0,
-    backend: { kind: "fs", root: join(dir, "objects") },
-    logLevel: "silent",
-  });
-  const systemToken = await signToken({ secret: SECRET, sub: "duckdb-service", system: true });
-  const duck = await startDuckdbService({
-    ...duckdbConfigFromEnv(env),
-    host: "127.0.0.1",
-    port: 0,
-    cacheDir: join(dir, "duckdb"),
-    storage: { address: `127.0.0.1:${minio.port}`, systemToken: () => systemToken },
-    logLevel: "silent",
-  });
-  const address = `127.0.0.1:${duck.port}`;
+  const stack = await startTestStack();
+  const address = stack.analytics.address;
   const closers: Array<() => void> = [];
   const stoppers: Array<() => Promise<void> | void> = [];
-  const token = (sub: string, org?: string) =>
-    signToken({ secret: SECRET, sub, ...(org ? { org } : {}) });
+  const token = (sub: string, org?: string) => stack.token(sub, org ? { org } : {});
   return {
-    dir,
+    dir: stack.dir,
     address,
     token,
     async client(sub, options = {}) {
@@ -62,10 +37,7 @@ export async function startStack(): Promise<Stack> {
       return client;
     },
     async storage(sub) {
-      const client = createMinioClient({
-        address: `127.0.0.1:${minio.port}`,
-        token: await token(sub),
-      });
+      const client = createMinioClient({ address: stack.storage.address, token: await token(sub) });
       closers.push(() => client.close());
       return client;
     },
@@ -75,9 +47,7 @@ export async function startStack(): Promise<Stack> {
     async stop() {
       for (const fn of stoppers) await fn();
       for (const close of closers) close();
-      await duck.close();
-      await minio.close();
-      await rm(dir, { recursive: true, force: true });
+      await stack.close();
     },
   };
 }

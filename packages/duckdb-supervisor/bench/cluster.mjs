@@ -2,18 +2,17 @@
 // store. Query latency p50/p99 through the owner node and through a non-owner node (the
 // forwarding hop), then the failover time after `kill -9` of the owner, measured as a
 // client retrying through another node sees it. Needs etcd and `pnpm build`:
-// `pnpm --filter @isa-cloud/duckdb-supervisor bench:cluster`. (A compact copy of the
-// cluster suite's start-up, test/cluster/*.ts: those are TypeScript, this is plain Node.)
+// `pnpm --filter @isa-cloud/duckdb-supervisor bench:cluster`. etcd comes from
+// @isa-cloud/test-etcd, as in the cluster suite (test/cluster/*.ts).
 import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { startMinioService } from "@isa-cloud/minio-service";
 import { DuckDBServiceDefinition } from "@isa-cloud/proto";
 import { signToken } from "@isa-cloud/rpc-server";
-import { Etcd3 } from "etcd3";
+import { startEtcd } from "@isa-cloud/test-etcd";
 import { createChannel, createClient, Metadata } from "nice-grpc";
 
 const SECRET = "bench-secret";
@@ -21,48 +20,13 @@ const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 300);
 const BIN = new URL("../dist/bin.js", import.meta.url).pathname;
 const children = [];
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 const pct = (xs, p) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const dir = await mkdtemp(join(tmpdir(), "duckdb-cluster-bench-"));
-const [clientPort, peerPort] = [await freePort(), await freePort()];
-const etcdUrl = `http://127.0.0.1:${clientPort}`;
-const peerUrl = `http://127.0.0.1:${peerPort}`;
-children.push(
-  spawn(
-    "etcd",
-    [
-      "--name=bench",
-      `--data-dir=${join(dir, "etcd")}`,
-      `--listen-client-urls=${etcdUrl}`,
-      `--advertise-client-urls=${etcdUrl}`,
-      `--listen-peer-urls=${peerUrl}`,
-      `--initial-advertise-peer-urls=${peerUrl}`,
-      `--initial-cluster=bench=${peerUrl}`,
-      "--log-level=error",
-    ],
-    { stdio: "ignore" },
-  ),
-);
-const probe = new Etcd3({ hosts: etcdUrl });
-for (let i = 0; ; i++) {
-  try {
-    await probe.get("probe");
-    break;
-  } catch (err) {
-    if (i > 100) throw err;
-    await sleep(200);
-  }
-}
-probe.close();
+const etcd = await startEtcd({ dataDir: dir, name: "bench" });
+const etcdUrl = etcd.endpoint;
 const storage = await startMinioService({
   host: "127.0.0.1",
   port: 0,
@@ -173,5 +137,6 @@ try {
     }
   }
   await storage.close();
+  await etcd.stop();
   await rm(dir, { recursive: true, force: true });
 }

@@ -1,18 +1,16 @@
-import { rm } from "node:fs/promises";
 import type { MinioClient } from "@isa-cloud/minio-client";
 import { KeyedMutex } from "@isa-cloud/rpc-server";
 import { ServerError, Status } from "nice-grpc";
 import type { Logger } from "pino";
-import { clampLimits, type LimitCaps } from "../engine/limits.js";
-import type { DatabaseLimits } from "../engine/sandbox.js";
-import { type GenerationStore, newWriterId, type Pointer } from "./generations.js";
+import type { LimitCaps } from "../engine/limits.js";
+import { type GenerationStore, newWriterId } from "./generations.js";
 import { LocalCache } from "./local-cache.js";
 import { Metrics } from "./metrics.js";
 import { databaseKey, type Owner } from "./naming.js";
-import { OpenDatabase } from "./open-database.js";
+import type { OpenDatabase } from "./open-database.js";
+import { DatabaseOpener } from "./open-or-takeover.js";
 import { Persistence } from "./persistence.js";
 import type { DatabaseRecord, Registry } from "./registry.js";
-import { WalShipper } from "./wal-shipper.js";
 
 /** Scheduled rounds a busy database may skip before a round waits for its calls. */
 const MAX_SKIPPED_CHECKPOINTS = 5;
@@ -50,7 +48,8 @@ export interface DatabaseLease {
  * instances (LRU) and their persistence to object storage (`Persistence`).
  *
  * Locking: `lifecycle` serializes open, close, delete and restore of one database;
- * `Persistence` serializes its uploads.
+ * `Persistence` serializes its uploads. How an instance is opened (from which copy, and
+ * taking it over from another writer) is `DatabaseOpener`'s (`open-or-takeover.ts`).
  */
 export class DatabaseManager {
   readonly registry: Registry;
@@ -60,6 +59,7 @@ export class DatabaseManager {
   private readonly lifecycle = new KeyedMutex();
   private readonly cache: LocalCache;
   private readonly persistence: Persistence;
+  private readonly opener: DatabaseOpener;
   private evicting: Promise<void> | undefined;
   /** This process's id in generation keys: it appends segments only to its own. */
   private readonly writer = newWriterId();
@@ -76,6 +76,16 @@ export class DatabaseManager {
       duckdbVersion: opts.duckdbVersion,
       generations: opts.generations,
       writer: this.writer,
+    });
+    this.opener = new DatabaseOpener({
+      cache: this.cache,
+      persistence: this.persistence,
+      store: opts.store,
+      bucket: opts.bucket,
+      generations: opts.generations,
+      writer: this.writer,
+      limitCaps: opts.limitCaps,
+      maxConnectionsPerDatabase: opts.maxConnectionsPerDatabase,
     });
   }
 
@@ -112,7 +122,7 @@ export class DatabaseManager {
       // Whatever sits there belongs to no database (a crash during an earlier create).
       await this.cache.clear(record.owner, record.name);
       const pointer = await this.opts.generations.read(record);
-      const db = await this.openInstance(record.owner, record.name, record.limits, pointer);
+      const db = await this.opener.open(record.owner, record.name, record.limits, pointer);
       const full: DatabaseRecord = { ...record, storedBytes: 0, storedAt: "", tableCount: 0 };
       try {
         db.dirty = true;
@@ -152,7 +162,7 @@ export class DatabaseManager {
       }
       this.metrics.count(key, "cacheMisses");
       const current = (await this.registry.get(record.owner, record.name)) ?? record;
-      const db = await this.openFromCache(current);
+      const db = await this.opener.openOrTakeOver(current);
       this.open.set(key, db);
       const lease = this.grant(db, current, opts.touch ?? true);
       this.evictLater();
@@ -251,7 +261,7 @@ export class DatabaseManager {
       const pointer = await this.opts.generations.read(existing ?? { owner, name: target });
       let db: OpenDatabase;
       try {
-        db = await this.openInstance(owner, target, limits, pointer);
+        db = await this.opener.open(owner, target, limits, pointer);
       } catch (err) {
         await this.cache.remove(owner, target);
         throw new ServerError(
@@ -348,67 +358,9 @@ export class DatabaseManager {
     return this.registry.get(db.owner, db.name);
   }
 
-  private async openFromCache(record: DatabaseRecord): Promise<OpenDatabase> {
-    const pointer = await this.opts.generations.read(record);
-    const shipsWal = this.opts.generations.shipsWal;
-    // In a cluster the pointer, not the local copy, says what is current: another node
-    // may have written since this one last held the database.
-    if (shipsWal || (await this.cache.size(record.owner, record.name)) === undefined) {
-      await this.persistence.download(record, pointer);
-    }
-    const db = await this.openInstance(record.owner, record.name, record.limits, pointer);
-    const own = pointer?.generation.writer === this.writer && pointer.generation.segments === 0;
-    if (shipsWal && !own) {
-      // Segments are appended only to a generation of this process's own, so a stale
-      // node still appending to the one it made never writes a key this node writes; and
-      // only to one without segments, as a replay may cut a torn tail off the WAL, after
-      // which the shipped offsets would not match the file.
-      db.dirty = true;
-      try {
-        await this.persistence.persist(db, record, true);
-      } catch (err) {
-        await this.closeInstance(db);
-        throw err;
-      }
-    }
-    return db;
-  }
-
-  private async openInstance(
-    owner: Owner,
-    name: string,
-    limits: DatabaseLimits,
-    pointer: Pointer | undefined,
-  ): Promise<OpenDatabase> {
-    const stagingDir = await this.cache.newStagingDir();
-    const localPath = this.cache.databasePath(owner, name);
-    const { store, bucket, generations } = this.opts;
-    const wal = new WalShipper(
-      { ref: { owner, name }, walPath: `${localPath}.wal`, store, bucket, generations },
-      pointer,
-    );
-    try {
-      return await OpenDatabase.open({
-        owner,
-        name,
-        localPath,
-        stagingDir,
-        limits: clampLimits(limits, this.opts.limitCaps),
-        maxConnections: this.opts.maxConnectionsPerDatabase,
-        wal,
-        serviceCheckpoints: generations.shipsWal,
-      });
-    } catch (err) {
-      await rm(stagingDir, { recursive: true, force: true });
-      throw err;
-    }
-  }
-
   private async closeInstance(db: OpenDatabase): Promise<void> {
-    db.closing = true;
-    db.close();
     if (this.open.get(db.key) === db) this.open.delete(db.key);
-    await rm(db.stagingDir, { recursive: true, force: true });
+    await this.opener.discard(db);
   }
 
   /** Closes least recently used idle databases beyond the bound, in the background. */

@@ -31,9 +31,19 @@ function zero(): DatabaseFigures {
  */
 export class Metrics {
   private readonly perDatabase = new Map<string, DatabaseFigures>();
+  private readonly observers: Array<(figure: keyof DatabaseFigures) => void> = [];
+
+  /**
+   * Tells `observer` of every figure counted from now on, across databases: how the
+   * Prometheus counters (observability/analytics-metrics.ts) follow these same calls.
+   */
+  observe(observer: (figure: keyof DatabaseFigures) => void): void {
+    this.observers.push(observer);
+  }
 
   count(databaseKey: string, figure: Exclude<keyof DatabaseFigures, "queryMs">): void {
     this.figures(databaseKey)[figure]++;
+    for (const observer of this.observers) observer(figure);
   }
 
   recordQuery(databaseKey: string, ms: number): void {

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MinioClient } from "@isa-cloud/minio-client";
 import { type MinioServiceHandle, startMinioService } from "@isa-cloud/minio-service";
+import { type EtcdServer, startEtcd } from "@isa-cloud/test-etcd";
 import { Etcd3 } from "etcd3";
 import { pino } from "pino";
 import { DatabaseManager } from "../../src/databases/database-manager.js";
@@ -15,7 +16,6 @@ import {
   systemTokenSigner,
 } from "../../src/index.js";
 import { SECRET } from "../harness.js";
-import { EtcdServer } from "./etcd-process.js";
 
 export const BUCKET = "duckdb-databases";
 export const OWNERS = "/isa/analytics/owners/";
@@ -34,7 +34,7 @@ export class ClusterStack {
     const stack = new ClusterStack();
     stack.dir = await mkdtemp(join(tmpdir(), "duckdb-cluster-"));
     try {
-      stack.etcd = await EtcdServer.start(stack.dir);
+      stack.etcd = await startEtcd({ dataDir: stack.dir });
       stack.kv = new Etcd3({ hosts: stack.etcd.endpoint });
       stack.storage = await startMinioService({
         host: "127.0.0.1",

@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import { type MinioServiceHandle, startMinioService } from "@isa-cloud/minio-service";
 import { DuckDBServiceDefinition, duckdb } from "@isa-cloud/proto";
 import { signToken } from "@isa-cloud/rpc-server";
+import { type EtcdServer, startEtcd } from "@isa-cloud/test-etcd";
 import { Etcd3 } from "etcd3";
 import {
   type Channel,
@@ -18,7 +19,6 @@ import {
 } from "nice-grpc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AnalyticsNode } from "./analytics-node.js";
-import { EtcdServer } from "./etcd-server.js";
 
 const SECRET = "duckdb-cluster-test-secret";
 const GUIDE_CLIENT = fileURLToPath(new URL("./guide_client.py", import.meta.url));
@@ -32,7 +32,7 @@ const channels: Channel[] = [];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "duckdb-cluster-"));
-  etcd = await EtcdServer.start(dir);
+  etcd = await startEtcd({ dataDir: dir });
   etcdClient = new Etcd3({ hosts: etcd.endpoint });
   storage = await startMinioService({
     host: "127.0.0.1",
