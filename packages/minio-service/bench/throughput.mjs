@@ -1,14 +1,23 @@
 // Moves one large object up and down through the storage service (filesystem backend, in a
-// child process so its peak RSS can be read), and the same bytes straight to and from the
-// same disk, and prints both side by side. Run after `pnpm build`: `pnpm bench`.
-// BENCH_BYTES (default 1 GiB) and BENCH_CHUNK (default 1 MiB) change the sizes.
+// child process so its peak RSS can be read), next to its two limits: the same bytes
+// through a bare grpc-js byte stream (bench/raw-grpc-server.mjs) and straight to and from
+// the same disk; then the S3 backend in front of s3rver next to the AWS SDK straight to
+// that s3rver. Rounds alternate so that the machine's load falls on all alike; medians are
+// printed with the ratios. Run after `pnpm build`: `pnpm bench`.
+// BENCH_BYTES (default 1 GiB), BENCH_CHUNK (default 1 MiB), BENCH_ROUNDS (default 3),
+// BENCH_S3_BYTES (default 256 MiB; 0 skips the S3 part) change the sizes.
 import { spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdtemp, open, readdir, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdtemp, open, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
+import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { Upload } from "@aws-sdk/lib-storage";
+import { credentials, Client as GrpcClient } from "@grpc/grpc-js";
 import { MinIOServiceDefinition, minio } from "@isa-cloud/proto";
 import { fastBytesEncode } from "@isa-cloud/rpc/wire";
 import { signToken } from "@isa-cloud/rpc-server";
@@ -17,15 +26,17 @@ import { createChannel, createClient, Metadata } from "nice-grpc";
 const MiB = 1024 * 1024;
 const TOTAL = Number(process.env.BENCH_BYTES ?? 1024 * MiB);
 const CHUNK = Number(process.env.BENCH_CHUNK ?? MiB);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const S3_TOTAL = Number(process.env.BENCH_S3_BYTES ?? 256 * MiB);
 const SECRET = "bench-secret-0123456789abcdef0123456789";
 // BENCH_BIN: another build of the service to measure (a copy of dist/, for before/after runs).
 const bin = process.env.BENCH_BIN ?? fileURLToPath(new URL("../dist/bin.js", import.meta.url));
 
 // A handful of random chunks, cycled: the bytes are incompressible and the client stays small.
 const pool = Array.from({ length: 16 }, () => randomBytes(CHUNK));
-function* chunks() {
-  for (let sent = 0, i = 0; sent < TOTAL; i++) {
-    const chunk = pool[i % pool.length].subarray(0, Math.min(CHUNK, TOTAL - sent));
+function* chunks(total = TOTAL) {
+  for (let sent = 0, i = 0; sent < total; i++) {
+    const chunk = pool[i % pool.length].subarray(0, Math.min(CHUNK, total - sent));
     sent += chunk.length;
     yield chunk;
   }
@@ -48,56 +59,80 @@ function dropCache(path) {
   return spawnSync("dd", [`if=${path}`, "iflag=nocache", "count=0", "status=none"]).status === 0;
 }
 
-const dir = await mkdtemp(join(tmpdir(), "isa-minio-bench-"));
-const nodeArgs = process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
-const child = spawn(process.execPath, [...nodeArgs, bin], {
-  env: {
-    ...process.env,
-    ISA_DATA_DIR: join(dir, "data"),
-    MINIO_GRPC_PORT: "0",
-    MINIO_HTTP_PORT: "0",
-    ISA_JWT_SECRET: SECRET,
-    LOG_LEVEL: "info",
-  },
-  stdio: ["ignore", "pipe", "inherit"],
-});
+/** Resets a process's peak RSS (Linux: writing 5 to clear_refs), so the next read is fresh. */
+function resetPeakRss(pid) {
+  return writeFile(`/proc/${pid}/clear_refs`, "5").catch(() => {});
+}
 
-try {
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const rate = (bytes, ms) => bytes / MiB / (ms / 1000);
+const nodeArgs = process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
+const dir = await mkdtemp(join(tmpdir(), "isa-minio-bench-"));
+const children = [];
+
+/** Starts a node script as a child and waits for the port it reports on stdout. */
+async function startChild(args, env = {}) {
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  children.push(child);
+  const lines = createInterface({ input: child.stdout });
   const port = await new Promise((resolve, reject) => {
-    let output = "";
-    child.stdout.on("data", (data) => {
-      output += data;
-      const line = output.split("\n").find((l) => l.includes('"storage service started"'));
-      if (line) resolve(JSON.parse(line).port);
+    lines.on("line", (line) => {
+      let record;
+      try {
+        record = JSON.parse(line);
+      } catch {
+        return;
+      }
+      // The service logs several ports; its "started" line carries the gRPC one.
+      if (record.msg === "storage service started" || (record.msg === undefined && record.port))
+        resolve(record.port);
     });
-    child.once("exit", (code) => reject(new Error(`service exited with ${code}:\n${output}`)));
+    child.once("exit", (code) => reject(new Error(`${args.at(-1)} exited with ${code}`)));
   });
-  // A client-side choice any client can make: a receive window big enough that downloads
-  // are not paced by WINDOW_UPDATE round trips (grpc-js's default is HTTP/2's 64 KiB).
-  const channel = createChannel(`127.0.0.1:${port}`, undefined, {
-    "grpc-node.flow_control_window": 16 * MiB,
-    "grpc.max_receive_message_length": 8 * MiB,
-  });
-  // The chunk encoding @isa-cloud/minio-client uses: the generated encoder would spend the
-  // shared cores on a zero-filled 2 MiB buffer and three copies per 1 MiB chunk.
-  const definition = {
-    ...MinIOServiceDefinition,
-    methods: {
-      ...MinIOServiceDefinition.methods,
-      putObject: {
-        ...MinIOServiceDefinition.methods.putObject,
-        requestType: {
-          ...minio.PutObjectRequest,
-          encode: fastBytesEncode(minio.PutObjectRequest, 2, (message) =>
-            message.payload?.$case === "chunkData" ? message.payload.value : undefined,
-          ),
-        },
+  return { child, port };
+}
+
+// A client-side choice any client can make: a receive window big enough that downloads
+// are not paced by WINDOW_UPDATE round trips (grpc-js's default is HTTP/2's 64 KiB).
+const channelOptions = {
+  "grpc-node.flow_control_window": 16 * MiB,
+  "grpc.max_receive_message_length": 8 * MiB,
+};
+// The chunk encoding @isa-cloud/minio-client uses: the generated encoder would spend the
+// shared cores on a zero-filled 2 MiB buffer and three copies per 1 MiB chunk.
+const definition = {
+  ...MinIOServiceDefinition,
+  methods: {
+    ...MinIOServiceDefinition.methods,
+    putObject: {
+      ...MinIOServiceDefinition.methods.putObject,
+      requestType: {
+        ...minio.PutObjectRequest,
+        encode: fastBytesEncode(minio.PutObjectRequest, 2, (message) =>
+          message.payload?.$case === "chunkData" ? message.payload.value : undefined,
+        ),
       },
     },
-  };
+  },
+};
+const token = await signToken({ secret: SECRET, sub: "bench" });
+const callOptions = { metadata: Metadata({ authorization: `Bearer ${token}` }) };
+const serviceEnv = (name) => ({
+  ISA_DATA_DIR: join(dir, name),
+  MINIO_GRPC_PORT: "0",
+  MINIO_HTTP_PORT: "0",
+  MINIO_METRICS_PORT: "off",
+  ISA_JWT_SECRET: SECRET,
+  LOG_LEVEL: "info",
+});
+
+/** A service's client, with its bucket, and up/down transfers that measure themselves. */
+async function serviceTarget(child, port) {
+  const channel = createChannel(`127.0.0.1:${port}`, undefined, channelOptions);
   const client = createClient(definition, channel);
-  const token = await signToken({ secret: SECRET, sub: "bench" });
-  const options = { metadata: Metadata({ authorization: `Bearer ${token}` }) };
   await client.createBucket(
     {
       bucketName: "bench",
@@ -107,127 +142,289 @@ try {
       objectLocking: false,
       tags: {},
     },
-    options,
+    callOptions,
   );
-
-  const expectedMd5 = createHash("md5");
-  for (const chunk of chunks()) expectedMd5.update(chunk);
-  const md5 = expectedMd5.digest("hex");
-
-  // Through the service.
-  const cpuBefore = await cpuSeconds(child.pid);
-  const clientBefore = process.cpuUsage();
-  let start = performance.now();
-  const put = await client.putObject(
-    (async function* () {
-      yield {
-        payload: {
-          $case: "metadata",
-          value: {
-            bucketName: "bench",
-            objectKey: "big.bin",
-            userId: "",
-            contentType: "application/octet-stream",
-            contentLength: BigInt(TOTAL),
-            metadata: {},
-            storageClass: "",
-          },
-        },
-      };
-      for (const chunk of chunks()) yield { payload: { $case: "chunkData", value: chunk } };
-    })(),
-    options,
-  );
-  const serviceUp = performance.now() - start;
-  if (put.etag !== md5) throw new Error(`ETag ${put.etag} is not the MD5 ${md5}`);
-  const peakAfterUpload = await peakRss(child.pid);
-  const cpuAfterUpload = await cpuSeconds(child.pid);
-  const clientAfterUpload = process.cpuUsage();
-  const objectDir = join(dir, "data", "objects", "u", "bench", "bench", "objects", "_big.bin");
-  const stored = (await readdir(objectDir)).find((name) => name.startsWith("data-"));
-  const cold = dropCache(join(objectDir, stored));
-
-  start = performance.now();
-  let received = 0;
-  let firstChunk;
-  for await (const message of client.getObject(
-    {
-      bucketName: "bench",
-      objectKey: "big.bin",
-      userId: "",
-      offset: 0n,
-      length: 0n,
-      versionId: "",
+  return {
+    child,
+    channel,
+    async up(total) {
+      const put = await client.putObject(
+        (async function* () {
+          yield {
+            payload: {
+              $case: "metadata",
+              value: {
+                bucketName: "bench",
+                objectKey: "big.bin",
+                userId: "",
+                contentType: "application/octet-stream",
+                contentLength: BigInt(total),
+                metadata: {},
+                storageClass: "",
+              },
+            },
+          };
+          for (const chunk of chunks(total))
+            yield { payload: { $case: "chunkData", value: chunk } };
+        })(),
+        callOptions,
+      );
+      if (put.etag !== md5Of(total)) throw new Error(`ETag ${put.etag} is not the MD5`);
     },
-    options,
-  )) {
-    if (message.payload?.$case === "chunkData") {
-      received += message.payload.value.length;
-      firstChunk ??= Buffer.from(message.payload.value.subarray(0, 64));
-    }
-  }
-  const serviceDown = performance.now() - start;
-  if (received !== TOTAL || !firstChunk?.equals(pool[0].subarray(0, 64))) {
-    throw new Error("downloaded bytes differ");
-  }
-  const peakOverall = await peakRss(child.pid);
-  const cpuAfterDownload = await cpuSeconds(child.pid);
-  const clientAfterDownload = process.cpuUsage();
-  channel.close();
+    async down(total) {
+      let received = 0;
+      let first;
+      const request = {
+        bucketName: "bench",
+        objectKey: "big.bin",
+        userId: "",
+        offset: 0n,
+        length: 0n,
+        versionId: "",
+      };
+      for await (const message of client.getObject(request, callOptions)) {
+        if (message.payload?.$case === "chunkData") {
+          received += message.payload.value.length;
+          first ??= Buffer.from(message.payload.value.subarray(0, 64));
+        }
+      }
+      if (received !== total || !first?.equals(pool[0].subarray(0, 64)))
+        throw new Error("downloaded bytes differ");
+    },
+  };
+}
 
-  // Straight to and from the same disk: write, fsync (the service fsyncs too), read back.
-  const direct = join(dir, "direct.bin");
-  start = performance.now();
-  const file = await open(direct, "w");
+const md5s = new Map();
+function md5Of(total) {
+  if (!md5s.has(total)) {
+    const hash = createHash("md5");
+    for (const chunk of chunks(total)) hash.update(chunk);
+    md5s.set(total, hash.digest("hex"));
+  }
+  return md5s.get(total);
+}
+
+/** The bare grpc-js byte stream: same chunks, same client window, nothing else. */
+function rawTarget(child, port) {
+  const same = (bytes) => bytes;
+  const client = new GrpcClient(`127.0.0.1:${port}`, credentials.createInsecure(), channelOptions);
+  return {
+    child,
+    channel: client,
+    up: (total) =>
+      new Promise((resolve, reject) => {
+        const call = client.makeClientStreamRequest(
+          "/bench.RawBytes/Up",
+          same,
+          same,
+          (err, reply) =>
+            err
+              ? reject(err)
+              : Number(reply.toString()) === total
+                ? resolve()
+                : reject(new Error("short")),
+        );
+        const source = chunks(total);
+        const pump = () => {
+          for (let next = source.next(); !next.done; next = source.next())
+            if (!call.write(next.value)) return void call.once("drain", pump);
+          call.end();
+        };
+        pump();
+      }),
+    down: (total) =>
+      new Promise((resolve, reject) => {
+        const call = client.makeServerStreamRequest(
+          "/bench.RawBytes/Down",
+          same,
+          same,
+          Buffer.from(`${total} ${CHUNK}`),
+        );
+        let received = 0;
+        call.on("data", (message) => {
+          received += message.length;
+        });
+        call.on("error", reject);
+        call.on("end", () => (received === total ? resolve() : reject(new Error("short"))));
+      }),
+  };
+}
+
+/** Times `fn`, with the CPU seconds of `pid` (when given) and of this process. */
+async function measure(pid, bytes, fn) {
+  const cpuBefore = pid ? await cpuSeconds(pid) : 0;
+  const clientBefore = process.cpuUsage();
+  const start = performance.now();
+  await fn();
+  const ms = performance.now() - start;
+  const client = process.cpuUsage(clientBefore);
+  const gib = bytes / (1024 * MiB);
+  return {
+    mbs: rate(bytes, ms),
+    serverCpu: pid ? ((await cpuSeconds(pid)) - cpuBefore) / gib : Number.NaN,
+    clientCpu: (client.user + client.system) / 1e6 / gib,
+  };
+}
+
+/** Straight to and from the disk: write, fsync (the service fsyncs too), cold read back. */
+async function diskUp() {
+  const file = await open(join(dir, "direct.bin"), "w");
   for (const chunk of chunks()) await file.write(chunk);
   await file.sync();
   await file.close();
-  const directUp = performance.now() - start;
-  dropCache(direct);
-  start = performance.now();
+}
+async function diskDown() {
+  dropCache(join(dir, "direct.bin"));
   let read = 0;
-  for await (const chunk of createReadStream(direct, { highWaterMark: CHUNK }))
+  for await (const chunk of createReadStream(join(dir, "direct.bin"), { highWaterMark: CHUNK }))
     read += chunk.length;
-  const directDown = performance.now() - start;
   if (read !== TOTAL) throw new Error("direct read came up short");
+}
 
-  const rate = (ms) => TOTAL / MiB / (ms / 1000);
-  const row = (label, service, disk) =>
-    `${label.padEnd(10)} ${rate(service).toFixed(0).padStart(8)} MB/s ${rate(disk).toFixed(0).padStart(9)} MB/s ${(
-      (100 * disk) /
-      service
-    )
-      .toFixed(0)
-      .padStart(6)} %`;
+const loads = [loadavg()[0]];
+const results = {
+  service: { up: [], down: [] },
+  raw: { up: [], down: [] },
+  disk: { up: [], down: [] },
+};
+const peaks = { up: [], down: [] };
+let cold = true;
+try {
+  const svc = await startChild([...nodeArgs, bin], serviceEnv("data"));
+  const service = await serviceTarget(svc.child, svc.port);
+  const rawChild = await startChild([
+    fileURLToPath(new URL("./raw-grpc-server.mjs", import.meta.url)),
+  ]);
+  const raw = rawTarget(rawChild.child, rawChild.port);
+  const objectDir = join(dir, "data", "objects", "u", "bench", "bench", "objects", "_big.bin");
+  md5Of(TOTAL);
+
+  for (let round = 0; round < ROUNDS; round++) {
+    // Alternate which goes first, so a burst of outside load does not always hit one.
+    const order = round % 2 === 0 ? ["service", "raw", "disk"] : ["disk", "raw", "service"];
+    for (const name of order) {
+      if (name === "disk") {
+        results.disk.up.push(await measure(undefined, TOTAL, diskUp));
+        results.disk.down.push(await measure(undefined, TOTAL, diskDown));
+        continue;
+      }
+      const target = name === "service" ? service : raw;
+      const pid = target.child.pid;
+      if (name === "service") await resetPeakRss(pid);
+      results[name].up.push(await measure(pid, TOTAL, () => target.up(TOTAL)));
+      if (name === "service") {
+        peaks.up.push(await peakRss(pid));
+        await resetPeakRss(pid);
+        const stored = (await readdir(objectDir)).find((n) => n.startsWith("data-"));
+        cold &&= dropCache(join(objectDir, stored));
+      }
+      results[name].down.push(await measure(pid, TOTAL, () => target.down(TOTAL)));
+      if (name === "service") peaks.down.push(await peakRss(pid));
+    }
+    loads.push(loadavg()[0]);
+  }
+  service.channel.close();
+  raw.channel.close();
+
+  const m = (runs, key) => median(runs.map((r) => r[key]));
+  const runs = (xs) => xs.map((r) => r.mbs.toFixed(0)).join(" ");
   console.log(
-    `\n${(TOTAL / MiB).toFixed(0)} MiB in ${CHUNK / 1024} KiB chunks, filesystem backend, ${dir}`,
+    `\n${(TOTAL / MiB).toFixed(0)} MiB in ${CHUNK / 1024} KiB chunks, filesystem backend, ${ROUNDS} rounds alternating; load average (1 min) ${loads.map((l) => l.toFixed(1)).join(" -> ")}`,
   );
   console.log(
-    `${"".padEnd(10)} ${"service".padStart(13)} ${"direct disk".padStart(14)} ${"ratio".padStart(8)}`,
+    "MB/s, median (rounds)        service            raw gRPC             direct disk      service/raw service/disk",
   );
-  console.log(row("upload", serviceUp, directUp));
-  console.log(row("download", serviceDown, directDown));
-  const gib = TOTAL / (1024 * MiB);
+  for (const dirn of ["up", "down"]) {
+    const [s, r, d] = [results.service[dirn], results.raw[dirn], results.disk[dirn]];
+    console.log(
+      `${(dirn === "up" ? "upload" : "download").padEnd(10)} ${m(s, "mbs").toFixed(0).padStart(14)} (${runs(s)}) ${m(r, "mbs").toFixed(0).padStart(6)} (${runs(r)}) ${m(d, "mbs").toFixed(0).padStart(6)} (${runs(d)}) ${(m(s, "mbs") / m(r, "mbs")).toFixed(2).padStart(8)} ${(m(s, "mbs") / m(d, "mbs")).toFixed(2).padStart(10)}`,
+    );
+  }
+  for (const dirn of ["up", "down"]) {
+    const [s, r] = [results.service[dirn], results.raw[dirn]];
+    console.log(
+      `${dirn === "up" ? "upload" : "download"} CPU s/GiB, median: service ${m(s, "serverCpu").toFixed(2)} vs raw server ${m(r, "serverCpu").toFixed(2)} (${(m(s, "serverCpu") / m(r, "serverCpu")).toFixed(2)}x); bench client ${m(s, "clientCpu").toFixed(2)} vs raw client ${m(r, "clientCpu").toFixed(2)}`,
+    );
+  }
   console.log(
-    `service CPU per GiB: ${((cpuAfterUpload - cpuBefore) / gib).toFixed(2)} s upload, ${((cpuAfterDownload - cpuAfterUpload) / gib).toFixed(2)} s download (so one free core would allow ${(
-      1024 / ((cpuAfterUpload - cpuBefore) / gib)
-    ).toFixed(0)} / ${(1024 / ((cpuAfterDownload - cpuAfterUpload) / gib)).toFixed(0)} MB/s)`,
-  );
-  const clientSeconds = (from, to) => (to.user - from.user + to.system - from.system) / 1e6 / gib;
-  console.log(
-    `client CPU per GiB: ${clientSeconds(clientBefore, clientAfterUpload).toFixed(2)} s upload, ${clientSeconds(clientAfterUpload, clientAfterDownload).toFixed(2)} s download (the bench process, on the same cores)`,
-  );
-  console.log(
-    `service peak RSS (VmHWM): ${(peakAfterUpload / MiB).toFixed(1)} MiB after the upload, ${(peakOverall / MiB).toFixed(1)} MiB after the download`,
+    `service peak RSS (VmHWM, reset before each transfer): upload ${peaks.up.map((p) => (p / MiB).toFixed(1)).join(" ")} MiB, download ${peaks.down.map((p) => (p / MiB).toFixed(1)).join(" ")} MiB`,
   );
   console.log(
     `(MB/s = MiB per second; writes include fsync; reads ${cold ? "start from a dropped page cache (dd iflag=nocache)" : "come from a warm page cache: dd could not drop it"})`,
   );
+
+  if (S3_TOTAL > 0) await s3Part();
 } finally {
-  if (child.exitCode === null) {
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGTERM");
-    await exited;
+  for (const child of children) {
+    if (child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      await exited;
+    }
   }
   await rm(dir, { recursive: true, force: true });
+}
+
+/** The S3 backend in front of s3rver, next to the AWS SDK straight to the same s3rver. */
+async function s3Part() {
+  const store = await startChild([
+    fileURLToPath(new URL("./s3rver-server.mjs", import.meta.url)),
+    join(dir, "s3rver"),
+  ]);
+  const endpoint = `http://127.0.0.1:${store.port}`;
+  const svc = await startChild([...nodeArgs, bin], {
+    ...serviceEnv("s3-service"),
+    MINIO_BACKEND: "s3",
+    MINIO_S3_ENDPOINT: endpoint,
+    MINIO_S3_BUCKET: "isa-bench",
+    MINIO_S3_ACCESS_KEY: "S3RVER",
+    MINIO_S3_SECRET_KEY: "S3RVER",
+  });
+  const service = await serviceTarget(svc.child, svc.port);
+  const s3 = new S3Client({
+    endpoint,
+    region: "us-east-1",
+    forcePathStyle: true,
+    credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+  });
+  // The same part size and parallelism as the backend (src/backend/s3/objects.ts).
+  const sdk = {
+    up: () =>
+      new Upload({
+        client: s3,
+        params: { Bucket: "isa-bench", Key: "direct.bin", Body: Readable.from(chunks(S3_TOTAL)) },
+        partSize: 8 * MiB,
+        queueSize: 2,
+      }).done(),
+    async down() {
+      const out = await s3.send(new GetObjectCommand({ Bucket: "isa-bench", Key: "direct.bin" }));
+      let received = 0;
+      for await (const chunk of out.Body) received += chunk.length;
+      if (received !== S3_TOTAL) throw new Error("SDK download came up short");
+    },
+  };
+  const s3Loads = [loadavg()[0]];
+  const r = { service: { up: [], down: [] }, sdk: { up: [], down: [] } };
+  md5Of(S3_TOTAL);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const name of round % 2 === 0 ? ["service", "sdk"] : ["sdk", "service"]) {
+      const target = name === "service" ? service : sdk;
+      r[name].up.push(await measure(undefined, S3_TOTAL, () => target.up(S3_TOTAL)));
+      r[name].down.push(await measure(undefined, S3_TOTAL, () => target.down(S3_TOTAL)));
+    }
+    s3Loads.push(loadavg()[0]);
+  }
+  service.channel.close();
+  s3.destroy();
+  const mbs = (xs) => median(xs.map((x) => x.mbs));
+  console.log(
+    `\n${(S3_TOTAL / MiB).toFixed(0)} MiB, S3 backend on s3rver vs the AWS SDK straight to it (8 MiB parts, 2 in flight), ${ROUNDS} rounds; load ${s3Loads.map((l) => l.toFixed(1)).join(" -> ")}`,
+  );
+  for (const dirn of ["up", "down"]) {
+    console.log(
+      `${(dirn === "up" ? "upload" : "download").padEnd(10)} service ${mbs(r.service[dirn]).toFixed(0)} MB/s (${r.service[dirn].map((x) => x.mbs.toFixed(0)).join(" ")}), SDK ${mbs(r.sdk[dirn]).toFixed(0)} MB/s (${r.sdk[dirn].map((x) => x.mbs.toFixed(0)).join(" ")}), service/SDK ${(mbs(r.service[dirn]) / mbs(r.sdk[dirn])).toFixed(2)}`,
+    );
+  }
 }

@@ -80,15 +80,23 @@ export function objectHandlers({ backend, chunkBytes }: ServiceDeps): ObjectMeth
       const length = nonNegativeField(req.length, "length");
       const { loc } = await resolveBucket(backend, caller, req.bucketName, "read");
       // Read into place (field 2 is chunk_data), a chunk is sent without a copy, and its
-      // encoding tells how many chunks wait in grpc-js's send queue.
+      // encoding tells how many chunks wait in grpc-js's send queue. grpc-js copies each
+      // message into a framed buffer of its own right after encoding it (serializeMessage),
+      // so an encoded room is free again: the next reads reuse it. Fresh 1 MiB buffers per
+      // chunk were half the download's external memory churn, and that churn is what sets
+      // off V8's full collections ("external memory pressure") every few MiB.
       const rooms = new WeakSet<Uint8Array>();
+      const spare: Uint8Array[] = [];
       let encoded = 0;
       let wake: (() => void) | undefined;
       const chunking: ReadChunking = {
         chunkBytes,
         alloc: (size) => {
+          const reused = size === chunkBytes ? spare.pop() : undefined;
+          if (reused) return reused;
           const room = allocBytesField(2, size, () => {
             encoded++;
+            if (size === chunkBytes) spare.push(room);
             wake?.();
           });
           rooms.add(room);
