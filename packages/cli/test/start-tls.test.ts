@@ -88,7 +88,7 @@ describe("isa start with TLS", () => {
       // A client that does not trust the certificate is refused.
       await expect(https(`${api}/healthz`, certs.pem.otherCa)).rejects.toThrow();
       // Plain HTTP to the TLS port does not get an answer.
-      await expect(fetch(api!.replace("https:", "http:") + "/healthz")).rejects.toThrow();
+      await expect(fetch(`${api!.replace("https:", "http:")}/healthz`)).rejects.toThrow();
 
       // The terminal stays quiet; the lines are in the data dir, the API's and storage's.
       expect(output).not.toContain('"kind":"access"');

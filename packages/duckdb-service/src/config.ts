@@ -5,8 +5,12 @@ import { type AuthConfig, authConfigFromEnv, signToken } from "@isa-cloud/rpc-se
 import type { Logger } from "pino";
 import { clampLimits, type LimitCaps, MIN_MEMORY_BYTES, parseMemorySize } from "./engine/limits.js";
 import type { DatabaseLimits } from "./engine/sandbox.js";
+import {
+  type AnalyticsOperationsConfig,
+  analyticsOperationsFromEnv,
+} from "./observability/operations-config.js";
 
-export interface DuckdbServiceConfig {
+export interface DuckdbServiceConfig extends AnalyticsOperationsConfig {
   /** Interface to listen on. `DUCKDB_GRPC_HOST`, default "127.0.0.1" (loopback, as storage). */
   host: string;
   /** gRPC port; 0 picks a free one. `DUCKDB_GRPC_PORT`, default 50052. */
@@ -88,7 +92,10 @@ export interface ClusterSettings {
 }
 
 export type ResolvedConfig = Required<
-  Omit<DuckdbServiceConfig, "logger" | "logLevel" | "storage" | "cluster">
+  Omit<
+    DuckdbServiceConfig,
+    "logger" | "logLevel" | "storage" | "cluster" | keyof AnalyticsOperationsConfig
+  >
 > & {
   storage: Required<DuckdbServiceConfig["storage"]>;
   cluster: ClusterSettings | undefined;
@@ -244,6 +251,10 @@ export function duckdbConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Duckd
     orphanAgeMs:
       readInteger(env, "DUCKDB_ORPHAN_AGE_MINUTES", 15, { min: 1, max: 10_080 }) * 60_000,
     ...clusterFromEnv(env),
+    ...analyticsOperationsFromEnv(env, {
+      host: env.DUCKDB_GRPC_HOST?.trim() || "127.0.0.1",
+      port: readInteger(env, "DUCKDB_GRPC_PORT", 50052, { min: 0, max: 65535 }),
+    }),
     ...(env.LOG_LEVEL?.trim() ? { logLevel: env.LOG_LEVEL.trim() } : {}),
   };
 }

@@ -10,6 +10,7 @@ import { sweepOrphans } from "./databases/orphan-sweep.js";
 import { Registry } from "./databases/registry.js";
 import { RegistryGenerationStore } from "./databases/registry-generations.js";
 import { readEngineInfo } from "./engine/engine-info.js";
+import { startAnalyticsObservability } from "./observability/observability.js";
 import { createServiceImpl } from "./rpc/create-service.js";
 import { PreEncodedDuckDBServiceDefinition } from "./rpc/pre-encoded.js";
 import { PreparedStatements } from "./rpc/prepared-statements.js";
@@ -18,6 +19,11 @@ import type { ServiceContext } from "./rpc/service-context.js";
 export interface DuckdbServiceHandle {
   /** The bound port (the chosen one when `port` was 0). */
   port: number;
+  /**
+   * The port of `/metrics`, `/healthz` and `/readyz`; 0 when `config.metrics` is unset.
+   * Optional so that wrappers of a handle need not invent one.
+   */
+  metricsPort?: number;
   /** Graceful stop: calls finish, then every open database is checkpointed and closed. */
   close(): Promise<void>;
 }
@@ -78,6 +84,11 @@ export async function startDuckdbService(
     );
   }
 
+  const observability = await startAnalyticsObservability(
+    config,
+    { manager, systemStore, maxOpenDatabases: resolved.maxOpenDatabases },
+    logger,
+  );
   let serving = true;
   const ctx: ServiceContext = {
     config: resolved,
@@ -97,18 +108,26 @@ export async function startDuckdbService(
     host: resolved.host,
     port: resolved.port,
     services: [
-      { definition: PreEncodedDuckDBServiceDefinition, implementation: createServiceImpl(ctx) },
+      {
+        definition: PreEncodedDuckDBServiceDefinition,
+        implementation: observability.timed(createServiceImpl(ctx)),
+      },
     ],
     auth: resolved.auth,
     logger,
     maxMessageBytes: resolved.maxMessageBytes,
+    ...(config.tls ? { tls: config.tls } : {}),
+    ...(observability.accessLog ? { accessLog: observability.accessLog } : {}),
   });
+  const metricsPort = await observability.listen(() => serving);
 
   let checkpointing: Promise<void> | undefined;
   const timer = setInterval(() => {
-    checkpointing ??= manager.checkpointAll(false).finally(() => {
-      checkpointing = undefined;
-    });
+    checkpointing ??= observability
+      .round(() => manager.checkpointAll(false))
+      .finally(() => {
+        checkpointing = undefined;
+      });
   }, resolved.checkpointIntervalMs);
   timer.unref();
   let sweeping: Promise<void> | undefined;
@@ -132,6 +151,7 @@ export async function startDuckdbService(
   logger.info(
     {
       port: server.port,
+      metricsPort,
       cacheDir: resolved.cacheDir,
       storage: address,
       duckdb: engine.version,
@@ -143,6 +163,7 @@ export async function startDuckdbService(
   let closing: Promise<void> | undefined;
   return {
     port: server.port,
+    metricsPort,
     close() {
       closing ??= (async () => {
         serving = false;
@@ -155,6 +176,7 @@ export async function startDuckdbService(
         generations.close();
         systemStore.close();
         userStore.close();
+        await observability.close();
         logger.info("analytics service stopped; every open database was checkpointed");
       })();
       return closing;

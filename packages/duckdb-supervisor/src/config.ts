@@ -3,12 +3,13 @@ import { resolve } from "node:path";
 import { DEFAULT_MAX_MESSAGE_BYTES, readInteger } from "@isa-cloud/rpc/wire";
 import type { Logger } from "pino";
 import { type NodeSettings, nodeSettingsFromEnv } from "./cluster/cluster-config.js";
+import { type SupervisorOperations, supervisorOperationsFromEnv } from "./operations.js";
 
 /**
  * `cluster` (`ISA_ETCD_ENDPOINTS`, `ISA_ETCD_LEASE_TTL_SECONDS`), `nodeId` (`ISA_NODE_ID`)
  * and `advertiseAddress` (`DUCKDB_ADVERTISE_ADDRESS`) come from `NodeSettings`.
  */
-export interface DuckdbSupervisorConfig extends NodeSettings {
+export interface DuckdbSupervisorConfig extends NodeSettings, SupervisorOperations {
   /** Interface of the public front. `DUCKDB_GRPC_HOST`, default "127.0.0.1". */
   host: string;
   /** Port of the public front; 0 picks a free one. `DUCKDB_GRPC_PORT`, default 50052. */
@@ -98,6 +99,10 @@ export function supervisorConfigFromEnv(
     }),
     workerEnv: env,
     ...nodeSettingsFromEnv(env),
+    ...supervisorOperationsFromEnv(env, {
+      host: env.DUCKDB_GRPC_HOST?.trim() || "127.0.0.1",
+      port: readInteger(env, "DUCKDB_GRPC_PORT", 50052, { min: 0, max: 65535 }),
+    }),
     ...(env.LOG_LEVEL?.trim() ? { logLevel: env.LOG_LEVEL.trim() } : {}),
   };
 }

@@ -3,16 +3,24 @@ import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import { DuckDBServiceDefinition } from "@isa-cloud/proto";
 import { formatHostPort } from "@isa-cloud/rpc/wire";
-import { createLogger } from "@isa-cloud/rpc-server";
+import {
+  createLogger,
+  grpcServerCredentials,
+  type MetricsServerHandle,
+  processMetrics,
+  startMetricsServer,
+} from "@isa-cloud/rpc-server";
 import { HealthImplementation } from "grpc-health-check";
 import { forwardedBy, markForwarded } from "./cluster/loop-guard.js";
 import { advertisedAddress, resolveNodeId } from "./cluster/node-id.js";
 import { type Cluster, startCluster } from "./cluster/start-cluster.js";
 import type { DuckdbSupervisorConfig } from "./config.js";
 import { type Destination, forwardingHandlers } from "./forward.js";
+import { workerOperationsEnv } from "./operations.js";
 import { LocalOwnerMap, type OwnerMap } from "./owner-map.js";
 import { type Method, type Route, routeOf } from "./route.js";
 import { startStorageHeartbeat } from "./storage-heartbeat.js";
+import { supervisorRegistry, workersMetrics } from "./supervisor-metrics.js";
 import { type SupervisorCounters, Worker } from "./worker.js";
 
 export interface DuckdbSupervisorHandle {
@@ -22,6 +30,8 @@ export interface DuckdbSupervisorHandle {
   nodeId: string;
   /** Graceful stop: the front drains its calls, then every worker checkpoints and exits. */
   close(): Promise<void>;
+  /** The port of `/metrics`, `/healthz`, `/readyz`; 0 when `config.metrics` is unset. */
+  metricsPort?: number;
   /** Kills, crashes and restarts so far, and each worker's state, for metrics. */
   stats(): DuckdbSupervisorStats;
 }
@@ -31,6 +41,7 @@ export interface DuckdbSupervisorStats extends SupervisorCounters {
     index: number;
     pid: number | undefined;
     port: number | undefined;
+    metricsPort: number | undefined;
     owners: number;
     inflight: number;
     rssMiB: number;
@@ -70,7 +81,7 @@ export async function startDuckdbSupervisor(
   };
   const bin = duckdbServiceBin();
   const workerEnv: NodeJS.ProcessEnv = {
-    ...(config.workerEnv ?? process.env),
+    ...workerOperationsEnv(config.workerEnv ?? process.env),
     // The workers' query timeouts are the ones the watchdogs assume.
     DUCKDB_QUERY_TIMEOUT_SECONDS: String(Math.ceil(config.queryTimeoutMs / 1000)),
     DUCKDB_MAX_QUERY_TIMEOUT_SECONDS: String(Math.ceil(config.maxQueryTimeoutMs / 1000)),
@@ -176,7 +187,7 @@ export async function startDuckdbSupervisor(
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(
       formatHostPort(config.host, config.port),
-      grpc.ServerCredentials.createInsecure(),
+      grpcServerCredentials(config.tls),
       (err, bound) => (err ? reject(err) : resolve(bound)),
     ),
   );
@@ -224,7 +235,8 @@ export async function startDuckdbSupervisor(
   );
 
   let closing: Promise<void> | undefined;
-  return {
+  let metricsServer: MetricsServerHandle | undefined;
+  const handle: DuckdbSupervisorHandle = {
     port,
     nodeId,
     stats() {
@@ -252,11 +264,31 @@ export async function startDuckdbSupervisor(
         await Promise.all(workers.map((w) => w.close()));
         await cluster?.close();
         await heartbeat?.close();
+        await metricsServer?.close();
         logger.info("analytics supervisor stopped; every worker checkpointed and exited");
       })();
       return closing;
     },
   };
+  if (config.metrics) {
+    try {
+      metricsServer = await startMetricsServer({
+        ...config.metrics,
+        sources: [
+          processMetrics(),
+          supervisorRegistry(() => handle.stats()),
+          workersMetrics(() => handle.stats().workers),
+        ],
+        ready: () => closing === undefined,
+        logger,
+      });
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
+  }
+  handle.metricsPort = metricsServer?.port ?? 0;
+  return handle;
 }
 
 /**

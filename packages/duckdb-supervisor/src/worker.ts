@@ -50,6 +50,8 @@ interface Running extends Incarnation {
   killed: boolean;
   poll: NodeJS.Timeout;
   rssMiB: number;
+  /** The worker's /metrics port (its ready line's `metricsPort`), when it serves one. */
+  metricsPort?: number;
 }
 
 const READY_MESSAGE = "analytics service started";
@@ -136,6 +138,7 @@ export class Worker {
       index: this.opts.index,
       pid: this.running?.pid,
       port: this.running?.port,
+      metricsPort: this.running?.metricsPort,
       inflight: this.inflight.size,
       rssMiB: this.running?.rssMiB ?? 0,
       peakRssMiB: this.peakRssMiB,
@@ -316,7 +319,7 @@ export class Worker {
         pass(line);
         if (running) return;
         remember(line);
-        let entry: { msg?: unknown; port?: unknown };
+        let entry: { msg?: unknown; port?: unknown; metricsPort?: unknown };
         try {
           entry = JSON.parse(line);
         } catch {
@@ -337,6 +340,9 @@ export class Worker {
           killed: false,
           rssMiB: 0,
           poll: setInterval(() => void this.checkMemory(running!), opts.memoryPollMs),
+          ...(typeof entry.metricsPort === "number" && entry.metricsPort > 0
+            ? { metricsPort: entry.metricsPort }
+            : {}),
         };
         running.poll.unref();
         opts.logger.info(

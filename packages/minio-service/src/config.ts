@@ -1,7 +1,17 @@
 import { resolve } from "node:path";
 import { DEFAULT_MAX_MESSAGE_BYTES, readString } from "@isa-cloud/rpc/wire";
-import type { AuthConfig } from "@isa-cloud/rpc-server";
-import { authConfigFromEnv } from "@isa-cloud/rpc-server";
+import type {
+  AccessLogTarget,
+  AuthConfig,
+  MetricsEndpointConfig,
+  ServerTlsConfig,
+} from "@isa-cloud/rpc-server";
+import {
+  accessLogFromEnv,
+  authConfigFromEnv,
+  metricsEndpointFromEnv,
+  serverTlsFromEnv,
+} from "@isa-cloud/rpc-server";
 import type { S3StoreOptions } from "./backend/s3/options.js";
 import { derivePresignSecret } from "./presign.js";
 import { validateBucketName } from "./validation.js";
@@ -35,6 +45,16 @@ export interface MinioServiceConfig {
   maxMessageBytes: number;
   /** pino level. Default: LOG_LEVEL, else "info". */
   logLevel?: string;
+  /**
+   * The HTTP endpoint of `/metrics`, `/healthz`, `/readyz`. From env: MINIO_METRICS_PORT
+   * (default 9091; any free port when MINIO_GRPC_PORT is 0; `off`), MINIO_METRICS_HOST
+   * (default the gRPC host). Undefined: no endpoint.
+   */
+  metrics?: MetricsEndpointConfig;
+  /** TLS of the gRPC port (and mTLS). From env: ISA_TLS_CERT, ISA_TLS_KEY, ISA_TLS_CLIENT_CA. Default plaintext. */
+  tls?: ServerTlsConfig;
+  /** Access-log lines. From env: ISA_ACCESS_LOG. Default "off". */
+  accessLog?: AccessLogTarget;
 }
 
 /**
@@ -120,6 +140,16 @@ export function minioConfigFromEnv(env: NodeJS.ProcessEnv = process.env): MinioS
   if (publicUrl !== undefined) config.publicUrl = publicUrl;
   const logLevel = readString(env, "LOG_LEVEL");
   if (logLevel !== undefined) config.logLevel = logLevel;
+  const metrics = metricsEndpointFromEnv(env, {
+    prefix: "MINIO",
+    defaultPort: 9091,
+    grpcHost: host,
+    grpcPort: port,
+  });
+  if (metrics) config.metrics = metrics;
+  const tls = serverTlsFromEnv(env);
+  if (tls) config.tls = tls;
+  config.accessLog = accessLogFromEnv(env);
   return config;
 }
 

@@ -4,6 +4,7 @@ import { createLogger, startGrpcServer } from "@isa-cloud/rpc-server";
 import type { StorageBackend } from "./backend/backend.js";
 import { FsBackend } from "./backend/fs/fs-backend.js";
 import type { MinioServiceConfig } from "./config.js";
+import { startStorageObservability } from "./observability/observability.js";
 import { type PresignServer, startPresignServer } from "./presign-server.js";
 import { createMinioServiceImpl } from "./rpc/create-service.js";
 import { FastMinIOServiceDefinition } from "./rpc/fast-definition.js";
@@ -13,6 +14,8 @@ export interface MinioServiceHandle {
   port: number;
   /** The presigned-URL HTTP port; 0 with the S3 backend, which presigns with the store itself. */
   httpPort: number;
+  /** The port of `/metrics`, `/healthz` and `/readyz`; 0 when `config.metrics` is unset. */
+  metricsPort: number;
   /** Graceful: in-flight calls and HTTP transfers finish, new ones are refused. */
   close(): Promise<void>;
 }
@@ -34,6 +37,7 @@ export async function startMinioService(config: MinioServiceConfig): Promise<Min
       "no MINIO_PRESIGN_SECRET or ISA_JWT_SECRET: presigned URLs stop working when this process exits",
     );
   }
+  const observability = await startStorageObservability(config, logger);
   let publicUrl = config.publicUrl;
   let backend: StorageBackend;
   if (config.backend.kind === "fs") {
@@ -49,6 +53,7 @@ export async function startMinioService(config: MinioServiceConfig): Promise<Min
     backend = new S3Backend({ ...config.backend, logger });
   }
   await backend.start();
+  backend = observability.meter(backend);
 
   let http: PresignServer | undefined;
   try {
@@ -80,9 +85,19 @@ export async function startMinioService(config: MinioServiceConfig): Promise<Min
       auth: config.auth,
       logger,
       maxMessageBytes: config.maxMessageBytes,
+      ...(config.tls ? { tls: config.tls } : {}),
+      ...(observability.accessLog ? { accessLog: observability.accessLog } : {}),
     });
+    let serving = true;
+    let metricsPort: number;
+    try {
+      metricsPort = await observability.listen(() => serving);
+    } catch (err) {
+      await grpc.shutdown({ graceMs: 0 });
+      throw err;
+    }
     logger.info(
-      { backend: backend.kind, port: grpc.port, httpPort: http?.port ?? 0 },
+      { backend: backend.kind, port: grpc.port, httpPort: http?.port ?? 0, metricsPort },
       "storage service started",
     );
     const presign = http;
@@ -90,10 +105,13 @@ export async function startMinioService(config: MinioServiceConfig): Promise<Min
     return {
       port: grpc.port,
       httpPort: presign?.port ?? 0,
+      metricsPort,
       close() {
         closing ??= (async () => {
+          serving = false;
           await Promise.all([grpc.shutdown(), presign?.close()]);
           await backend.close();
+          await observability.close();
           logger.info("storage service stopped");
         })();
         return closing;
@@ -102,6 +120,7 @@ export async function startMinioService(config: MinioServiceConfig): Promise<Min
   } catch (err) {
     await http?.close(0);
     await backend.close();
+    await observability.close();
     throw err;
   }
 }

@@ -16,6 +16,7 @@ import {
   assertOrgMember,
   createLogger,
   type GrpcServerHandle,
+  type GrpcServerOptions,
   resolveUserId,
   startGrpcServer,
 } from "../src/index.js";
@@ -131,7 +132,14 @@ export interface Fixture {
 }
 
 export async function startFixture(
-  opts: { auth?: AuthConfig; maxMessageBytes?: number; port?: number; host?: string } = {},
+  opts: {
+    auth?: AuthConfig;
+    maxMessageBytes?: number;
+    port?: number;
+    host?: string;
+    /** More server options (tls, accessLog, metrics, tracing). */
+    server?: Partial<GrpcServerOptions>;
+  } = {},
 ): Promise<Fixture> {
   const state: FixtureState = { calls: new Map(), peers: [], logs: [] };
   const destination = new Writable({
@@ -149,6 +157,7 @@ export async function startFixture(
     auth: opts.auth ?? { hs256Secret: secret },
     logger: createLogger("rpc-test", { level: "debug", destination }),
     ...(opts.maxMessageBytes ? { maxMessageBytes: opts.maxMessageBytes } : {}),
+    ...opts.server,
   });
   return { state, server, address: `127.0.0.1:${server.port}` };
 }

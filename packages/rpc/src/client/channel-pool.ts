@@ -26,7 +26,11 @@ export interface ChannelPoolOptions {
   balance?: BalanceStrategy;
   /** grpc-js channel options, applied to every channel over the pool's defaults. */
   channelOptions?: ChannelOptions;
-  /** Default: insecure for "host:port" and "http://", TLS for "https://". */
+  /**
+   * Credentials of every channel but those of "http://" addresses, which stay plaintext.
+   * Default: insecure for "host:port" and "http://", TLS with the system's roots for
+   * "https://".
+   */
   credentials?: ChannelCredentials;
 }
 
@@ -88,7 +92,11 @@ export function createChannelPool(opts: ChannelPoolOptions): ChannelPool {
     for (const address of opts.addresses) {
       entries.push({
         address,
-        channel: createChannel(address, opts.credentials, channelOptions),
+        channel: createChannel(
+          address,
+          address.startsWith("http://") ? undefined : opts.credentials,
+          channelOptions,
+        ),
         inFlight: 0,
       });
     }

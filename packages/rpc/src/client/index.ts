@@ -10,5 +10,8 @@ export { createChannelPool, defaultPoolChannelOptions } from "./channel-pool.js"
 export { errorClientMiddleware } from "./error-client-middleware.js";
 export type { ClientOptions, IsaCallOptions, IsaClient, RetrySettings } from "./isa-client.js";
 export { createIsaClient } from "./isa-client.js";
+export { requestIdClientMiddleware } from "./request-id-client-middleware.js";
+export type { ClientTlsOptions } from "./tls.js";
+export { channelCredentialsFor, clientTlsFromEnv } from "./tls.js";
 export type { TokenCallOptions, TokenProvider } from "./token-client-middleware.js";
 export { tokenClientMiddleware } from "./token-client-middleware.js";

@@ -2,10 +2,14 @@ import type { ChannelOptions, Client, CompatServiceDefinition } from "nice-grpc"
 import { createClientFactory, Status } from "nice-grpc";
 import { type DeadlineOptions, deadlineMiddleware } from "nice-grpc-client-middleware-deadline";
 import { type RetryOptions, retryMiddleware } from "nice-grpc-client-middleware-retry";
+import { openTelemetryClientMiddleware } from "nice-grpc-opentelemetry";
+import { prometheusClientMiddleware } from "nice-grpc-prometheus";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "../wire/limits.js";
 import { methodsOf } from "../wire/service-definition.js";
 import { type BalanceStrategy, createChannelPool } from "./channel-pool.js";
 import { errorClientMiddleware } from "./error-client-middleware.js";
+import { requestIdClientMiddleware } from "./request-id-client-middleware.js";
+import { type ClientTlsOptions, channelCredentialsFor, clientTlsFromEnv } from "./tls.js";
 import {
   type TokenCallOptions,
   type TokenProvider,
@@ -39,15 +43,39 @@ export interface RetrySettings {
  */
 export interface ClientOptions {
   /**
-   * Where the service listens: "host:port" or "http://host:port" (plaintext),
-   * "https://host:port" (TLS with the default root certificates; port 443 when left out),
-   * or a list of addresses: calls are spread over all of them, and a channel in
-   * TRANSIENT_FAILURE is skipped while another one can take the call. Required. Custom
-   * credentials (a private CA, client certificates) are not an option here; see
-   * `createChannelPool`'s `credentials`.
+   * Where the service listens: "host:port" (plaintext, or TLS when `tls` says so),
+   * "http://host:port" (always plaintext), "https://host:port" (always TLS; port 443 when
+   * left out), or a list of addresses: calls are spread over all of them, and a channel in
+   * TRANSIENT_FAILURE is skipped while another one can take the call. Required.
    * @example address: ["10.0.0.5:50051", "10.0.0.6:50051"]
    */
   address: string | string[];
+  /**
+   * TLS of the connections. An object: TLS for every address but "http://" ones, trusting
+   * `ca` (instead of the system's roots) and presenting `cert`/`key` (mTLS) when given;
+   * `true`: TLS with the system's roots; `false`: plaintext unless an address says
+   * "https://". Default: from the environment, so that one setting switches a whole
+   * deployment: with `ISA_TLS_CA` set (a PEM file or PEM text), as an object with that
+   * bundle (and `ISA_TLS_CLIENT_CERT`/`ISA_TLS_CLIENT_KEY` when set); otherwise `false`.
+   * A plaintext call to a TLS port fails with ServiceUnavailableError naming TLS.
+   * @example tls: { ca: readFileSync("/etc/isa/tls/ca.pem") }
+   */
+  tls?: boolean | ClientTlsOptions;
+  /**
+   * Prometheus metrics of every call (nice-grpc-prometheus: `grpc_client_started_total`,
+   * `grpc_client_handled_total{grpc_service,grpc_method,grpc_code}`,
+   * `grpc_client_handling_seconds`, ...), kept in that library's registry, which
+   * `@isa-cloud/rpc-server`'s metrics endpoint serves. Default true.
+   * @example metrics: false
+   */
+  metrics?: boolean;
+  /**
+   * An OpenTelemetry span per call (nice-grpc-opentelemetry), its context sent in
+   * `traceparent` metadata. Costs next to nothing until an SDK is registered in the
+   * process (see `startTracing` of `@isa-cloud/rpc-server`). Default true.
+   * @example tracing: false
+   */
+  tracing?: boolean;
   /**
    * Bearer token, sent as `authorization: Bearer <token>`: a string, or a function asked
    * before every attempt (so a refreshed token is used by the next attempt). It is the
@@ -145,7 +173,9 @@ export function createIsaClient<D extends CompatServiceDefinition>(
 ): IsaClient<D> {
   const addresses = Array.isArray(options.address) ? options.address : [options.address];
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const tls = options.tls ?? clientTlsFromEnv() ?? false;
   const pool = createChannelPool({
+    ...(tls === false ? {} : { credentials: channelCredentialsFor(tls) }),
     addresses,
     poolSize: options.poolSize ?? 1,
     balance: options.balance ?? "round-robin",
@@ -160,18 +190,26 @@ export function createIsaClient<D extends CompatServiceDefinition>(
   // first, so a call passes through these bottom-up:
   //   1. errors   - outermost: maps the final error (after the deadline and every retry)
   //                 to a typed error, so callers never see a retried-away failure;
-  //   2. deadline - one budget for the whole call, retries and backoff included, so a
+  //   2. tracing  - one span per call, retries inside it, its context in `traceparent`;
+  //   3. metrics  - one count and duration per call, with the final status code;
+  //   4. deadline - one budget for the whole call, retries and backoff included, so a
   //                 deadline means "answer by then" however many attempts it takes;
-  //   3. retry    - re-runs what is below it: the token and the call on a channel the
+  //   5. retry    - re-runs what is below it: the token and the call on a channel the
   //                 pool picks anew, so a retry may land on another connection or address;
-  //   4. token    - innermost: the call's own `token`, else the provider, asked on every
+  //   6. request id - the active request's `x-request-id`, on every attempt;
+  //   7. token    - innermost: the call's own `token`, else the provider, asked on every
   //                 attempt, so a refreshed token is used by the next attempt.
   // test/client.test.ts ("middleware order") checks this order.
-  const factory = createClientFactory()
+  const inner = createClientFactory()
     .use(tokenClientMiddleware(options.token))
+    .use(requestIdClientMiddleware)
     .use(retryMiddleware)
-    .use(deadlineMiddleware)
-    .use(errorClientMiddleware({ address: addresses.join(", ") }));
+    .use(deadlineMiddleware);
+  const measured = options.metrics === false ? inner : inner.use(prometheusClientMiddleware());
+  const traced =
+    options.tracing === false ? measured : measured.use(openTelemetryClientMiddleware());
+  const plaintext = tls === false && !addresses.some((a) => a.startsWith("https://"));
+  const factory = traced.use(errorClientMiddleware({ address: addresses.join(", "), plaintext }));
 
   const defaults = defaultCallOptions(definition, options);
   const create = (callDefaults: Record<string, IsaCallOptions>, close: () => void): IsaClient<D> =>

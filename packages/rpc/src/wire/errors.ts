@@ -4,6 +4,11 @@ import { ClientError, Status } from "nice-grpc";
 export interface ErrorContext {
   /** The address(es) the client talks to, named in UNAVAILABLE messages. */
   address?: string;
+  /**
+   * The client dials plaintext: an UNAVAILABLE message then says that a TLS port needs
+   * TLS, since a plaintext handshake with one fails as vaguely as a dead address.
+   */
+  plaintext?: boolean;
 }
 
 /**
@@ -156,7 +161,9 @@ export function toTypedError(err: unknown, context: ErrorContext = {}): unknown 
   const ErrorClass = classByCode.get(err.code) ?? IsaError;
   const hint =
     err.code === Status.UNAVAILABLE && context.address
-      ? `is the service running at ${context.address}?`
+      ? context.plaintext
+        ? `is the service running at ${context.address}? This client dials plaintext; if the port serves TLS, dial https:// or set ISA_TLS_CA`
+        : `is the service running at ${context.address}?`
       : undefined;
   const typed = new ErrorClass(err.path, err.code, err.details, hint);
   typed.cause = err;

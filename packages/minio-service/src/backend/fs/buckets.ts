@@ -8,7 +8,7 @@ import type { BucketMeta } from "../backend.js";
 import type { BucketOperations } from "../composed-backend.js";
 import type { FsContext } from "./context.js";
 import { errnoCode, fsyncPath, isMissing, readJson, removeTree, writeJsonAtomic } from "./files.js";
-import { BUCKET_FILE, type FsLayout } from "./layout.js";
+import { BUCKET_FILE } from "./layout.js";
 import { allObjects } from "./listing.js";
 
 /** Buckets as directories holding `bucket.json`; see the README's "Filesystem backend". */
@@ -37,19 +37,28 @@ export class FsBuckets implements BucketOperations {
         }
         throw err;
       }
+      this.fs.cache.dropBucket(layout.bucketKey(loc));
       await fsyncPath(parent);
     });
   }
 
-  get(loc: BucketLocation): Promise<BucketMeta | undefined> {
-    return readJson<BucketMeta>(this.fs.layout.bucketFile(loc));
+  /** Asked by every request (access checks): from the cache once read. */
+  async get(loc: BucketLocation): Promise<BucketMeta | undefined> {
+    const cache = this.fs.cache.bucket(this.fs.layout.bucketKey(loc));
+    const known = cache.meta();
+    if (known !== undefined) return known ?? undefined;
+    const ticket = cache.metaTicket();
+    const meta = await readJson<BucketMeta>(this.fs.layout.bucketFile(loc));
+    cache.fillMeta(ticket, meta ?? null);
+    return meta;
   }
 
   async update(loc: BucketLocation, meta: BucketMeta): Promise<void> {
     const { layout } = this.fs;
     await this.fs.bucketLocks.exclusive(layout.bucketKey(loc), async () => {
-      await requireBucket(layout, loc);
+      await requireBucket(this.fs, loc);
       await writeJsonAtomic(layout.tmp, layout.bucketFile(loc), meta);
+      this.fs.cache.bucket(layout.bucketKey(loc)).setMeta(meta);
     });
   }
 
@@ -75,9 +84,9 @@ export class FsBuckets implements BucketOperations {
     const { trash, count } = await this.fs.bucketLocks.exclusive(
       layout.bucketKey(loc),
       async () => {
-        await requireBucket(layout, loc);
+        await requireBucket(this.fs, loc);
         let count = 0;
-        for await (const _ of allObjects(layout, loc)) {
+        for await (const _ of allObjects(this.fs, loc)) {
           count++;
           if (!force) {
             throw new ServerError(
@@ -89,6 +98,7 @@ export class FsBuckets implements BucketOperations {
         // Renamed away first, so the bucket disappears at once; the files go afterwards.
         const trash = join(layout.tmp, `trash-${randomUUID()}`);
         await rename(layout.bucketDir(loc), trash);
+        this.fs.cache.dropBucket(layout.bucketKey(loc));
         await fsyncPath(layout.tenantDir(loc.tenant));
         return { trash, count };
       },
@@ -100,7 +110,7 @@ export class FsBuckets implements BucketOperations {
   async usage(loc: BucketLocation): Promise<{ sizeBytes: number; objectCount: number }> {
     let sizeBytes = 0;
     let objectCount = 0;
-    for await (const item of allObjects(this.fs.layout, loc)) {
+    for await (const item of allObjects(this.fs, loc)) {
       if (item.kind !== "object") continue;
       sizeBytes += item.record.size;
       objectCount++;
@@ -109,8 +119,13 @@ export class FsBuckets implements BucketOperations {
   }
 }
 
-/** NOT_FOUND unless the bucket exists (writes check it under the bucket's lock). */
-export async function requireBucket(layout: FsLayout, loc: BucketLocation): Promise<void> {
+/**
+ * NOT_FOUND unless the bucket exists (writes check it under the bucket's lock, so a bucket
+ * the cache knows cannot be deleted meanwhile: deleting takes the lock exclusively).
+ */
+export async function requireBucket(fs: FsContext, loc: BucketLocation): Promise<void> {
+  const { layout } = fs;
+  if (fs.cache.bucket(layout.bucketKey(loc)).meta()) return;
   try {
     await access(layout.bucketFile(loc));
   } catch {

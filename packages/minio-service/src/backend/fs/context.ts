@@ -1,7 +1,8 @@
 import type { KeyedMutex, KeyedRwLock } from "@isa-cloud/rpc-server";
 import type { FsLayout } from "./layout.js";
+import type { TreeCache } from "./tree-cache.js";
 
-/** What the parts of the filesystem backend share: the paths of the root and the locks. */
+/** What the parts of the filesystem backend share: the paths of the root, the locks, the cache. */
 export interface FsContext {
   layout: FsLayout;
   /**
@@ -11,4 +12,6 @@ export interface FsContext {
   bucketLocks: KeyedRwLock;
   /** Per object directory and per upload id: one commit at a time. */
   keyLocks: KeyedMutex;
+  /** What is known of the tree; every change under the root tells it ([`tree-cache.ts`]). */
+  cache: TreeCache;
 }

@@ -14,6 +14,7 @@ import { listObjects } from "./listing.js";
 import { FsMultipart } from "./multipart.js";
 import { FsObjects } from "./objects.js";
 import { lockRoot } from "./root-lock.js";
+import { TreeCache } from "./tree-cache.js";
 
 export interface FsBackendOptions {
   /** Directory of the objects (`<ISA_DATA_DIR>/objects`); created when missing. */
@@ -33,6 +34,7 @@ export interface FsBackendOptions {
 export class FsBackend extends ComposedBackend {
   readonly kind = "fs";
   private readonly layout: FsLayout;
+  private readonly cache: TreeCache;
   private releaseRoot: (() => Promise<void>) | undefined;
 
   constructor(opts: FsBackendOptions) {
@@ -40,21 +42,24 @@ export class FsBackend extends ComposedBackend {
       layout: new FsLayout(opts.root),
       bucketLocks: new KeyedRwLock(),
       keyLocks: new KeyedMutex(),
+      cache: new TreeCache(),
     };
     const objects = new FsObjects(fs);
     super({
       buckets: new FsBuckets(fs),
       objects,
-      list: (loc, query) => listObjects(fs.layout, loc, query),
+      list: (loc, query) => listObjects(fs, loc, query),
       presign: async (loc, key, request) => presign(opts, loc, key, request),
       uploads: new FsMultipart(fs, objects),
     });
     this.layout = fs.layout;
+    this.cache = fs.cache;
   }
 
   async start(): Promise<void> {
     await mkdir(this.layout.root, { recursive: true });
     this.releaseRoot = await lockRoot(this.layout.root, this.layout.lockFile);
+    this.cache.clear(); // whatever another process did to the root before is unknown to it
     // Whatever is here was in flight when a previous process stopped: never visible, so dropped.
     await removeTree(this.layout.tmp);
     await mkdir(this.layout.tmp);

@@ -132,6 +132,79 @@ describe("filesystem backend listing", () => {
   });
 });
 
+describe("filesystem backend listing after changes", () => {
+  const loc: BucketLocation = { tenant: { kind: "user", id: "changer" }, bucket: "live" };
+  const body = (text: string) =>
+    (async function* () {
+      yield Buffer.from(text);
+    })();
+  const put = (backend: FsBackend, key: string, text: string) =>
+    backend.putObject(loc, key, body(text), {
+      contentType: "text/plain",
+      metadata: {},
+      ownerId: "changer",
+    });
+  const listed = async (backend: FsBackend, delimiter = "") =>
+    (
+      await backend.listObjects(loc, {
+        prefix: "",
+        delimiter,
+        startAfter: "",
+        startAfterIsPrefix: false,
+        limit: 1000,
+      })
+    ).entries.map((e) => (e.kind === "prefix" ? e.prefix : `${e.object.key}:${e.object.size}`));
+
+  it("shows every put, overwrite and delete made after an earlier listing", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "isa-fs-list-live-"));
+    const open = async () => {
+      const backend = new FsBackend({
+        root: dir,
+        presignSecret: "s",
+        publicUrl: () => "http://localhost",
+        logger: pino({ level: "silent" }),
+      });
+      await backend.start();
+      return backend;
+    };
+    let backend = await open();
+    try {
+      await backend.createBucket(loc, {
+        name: "live",
+        tenant: loc.tenant,
+        ownerId: "changer",
+        organizationId: "",
+        region: "us-east-1",
+        tags: {},
+        createdAt: new Date().toISOString(),
+        policy: { type: "private", custom: "" },
+      });
+      await put(backend, "a", "1");
+      await put(backend, "b", "1");
+      expect(await listed(backend)).toEqual(["a:1", "b:1"]);
+      expect(await listed(backend, "/")).toEqual(["a:1", "b:1"]);
+
+      await put(backend, "a", "22"); // overwrite
+      await put(backend, "a/x/y", "333"); // new directories under a listed one
+      await backend.deleteObject(loc, "b");
+      expect(await listed(backend)).toEqual(["a:2", "a/x/y:3"]);
+      expect(await listed(backend, "/")).toEqual(["a:2", "a/"]);
+      expect((await backend.statObject(loc, "b")) ?? null).toBeNull();
+
+      await backend.deleteObject(loc, "a/x/y"); // prunes a/x
+      await put(backend, "b", "4444");
+      expect(await listed(backend, "/")).toEqual(["a:2", "b:4"]);
+
+      await backend.close(); // a new process on the same root reads the same from disk
+      backend = await open();
+      expect(await listed(backend)).toEqual(["a:2", "b:4"]);
+    } finally {
+      await backend.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 function name(entry: ListEntry): string {
   return entry.kind === "prefix" ? entry.prefix : entry.object.key;
 }

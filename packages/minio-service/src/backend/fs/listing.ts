@@ -1,19 +1,20 @@
 import { compareUtf8 } from "../../compare-utf8.js";
 import type { BucketLocation } from "../../tenant.js";
 import type { ListEntry, ListPage, ListQuery } from "../backend.js";
-import type { FsLayout } from "./layout.js";
+import type { FsContext } from "./context.js";
 import { type WalkItem, walkObjects } from "./walk.js";
 
 /** One page of ListObjects: the walk in key order, folding keys into common prefixes. */
 export async function listObjects(
-  layout: FsLayout,
+  fs: FsContext,
   loc: BucketLocation,
   q: ListQuery,
 ): Promise<ListPage> {
   const collapse = q.delimiter === "/";
   const entries: ListEntry[] = [];
   let lastPrefix: string | undefined;
-  const walk = walkObjects(layout.objectsRoot(loc), {
+  const { layout, cache } = fs;
+  const walk = walkObjects(layout.objectsRoot(loc), cache.bucket(layout.bucketKey(loc)), {
     prefix: q.prefix,
     startAfter: q.startAfter,
     startAfterIsPrefix: q.startAfterIsPrefix,
@@ -49,8 +50,9 @@ export async function listObjects(
 }
 
 /** Every object of the bucket, in key order. */
-export function allObjects(layout: FsLayout, loc: BucketLocation): AsyncGenerator<WalkItem> {
-  return walkObjects(layout.objectsRoot(loc), {
+export function allObjects(fs: FsContext, loc: BucketLocation): AsyncGenerator<WalkItem> {
+  const { layout, cache } = fs;
+  return walkObjects(layout.objectsRoot(loc), cache.bucket(layout.bucketKey(loc)), {
     prefix: "",
     startAfter: "",
     startAfterIsPrefix: false,

@@ -44,7 +44,7 @@ export class FsMultipart implements MultipartOperations {
     };
     await writeJsonAtomic(layout.tmp, join(staging, UPLOAD_FILE), record);
     await this.fs.bucketLocks.shared(layout.bucketKey(loc), async () => {
-      await requireBucket(layout, loc);
+      await requireBucket(this.fs, loc);
       await mkdir(layout.uploadsDir(loc), { recursive: true });
       await rename(staging, layout.uploadDir(loc, uploadId));
     });

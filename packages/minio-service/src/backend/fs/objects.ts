@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { constants } from "node:fs";
 import {
   copyFile,
@@ -21,16 +21,11 @@ import type { ObjectOperations } from "../composed-backend.js";
 import { type StagedFile, stageBody, stagedFile } from "../staged-file.js";
 import { requireBucket } from "./buckets.js";
 import type { FsContext } from "./context.js";
-import {
-  errnoCode,
-  fsyncPath,
-  ignoreMissing,
-  isMissing,
-  readJson,
-  writeJsonAtomic,
-} from "./files.js";
+import { errnoCode, fsyncPath, ignoreMissing, isMissing } from "./files.js";
 import { DATA_PREFIX, META_FILE, type ObjectRecord } from "./layout.js";
 import { rangeReader } from "./range-reader.js";
+import { takeSmallBody } from "./small-body.js";
+import { type BucketCache, readRecord } from "./tree-cache.js";
 
 /** Read size of reads that bring no chunking of their own. */
 export const READ_CHUNK = 1024 * 1024;
@@ -42,14 +37,47 @@ const READ_ATTEMPTS = 5;
 export class FsObjects implements ObjectOperations {
   constructor(private readonly fs: FsContext) {}
 
+  private bucketCache(loc: BucketLocation): BucketCache {
+    return this.fs.cache.bucket(this.fs.layout.bucketKey(loc));
+  }
+
   async put(
     loc: BucketLocation,
     key: string,
     body: AsyncIterable<Uint8Array>,
     input: PutInput,
   ): Promise<StoredObject> {
+    const { tmp } = this.fs.layout;
     this.fs.layout.objectDir(loc, key); // refuse an unstorable key before reading the body
-    const staged = await stageBody(this.fs.layout.tmp, body);
+    const taken = await takeSmallBody(body);
+    if ("whole" in taken) {
+      // Data and sidecar staged (written, fsynced) at once; see small-body.ts.
+      const hash = createHash("md5");
+      for (const chunk of taken.whole) hash.update(chunk);
+      const record: ObjectRecord = {
+        key,
+        size: taken.size,
+        etag: hash.digest("hex"),
+        contentType: input.contentType,
+        metadata: input.metadata,
+        ownerId: input.ownerId,
+        lastModified: new Date().toISOString(),
+        data: `${DATA_PREFIX}${randomUUID()}`,
+      };
+      const [staged, sidecar] = await Promise.allSettled([
+        stageBody(tmp, taken.whole),
+        stageBody(tmp, [Buffer.from(JSON.stringify(record))]),
+      ]);
+      if (staged.status === "rejected" || sidecar.status === "rejected") {
+        if (staged.status === "fulfilled") await staged.value.discard();
+        if (sidecar.status === "fulfilled") await sidecar.value.discard();
+        throw staged.status === "rejected"
+          ? staged.reason
+          : (sidecar as PromiseRejectedResult).reason;
+      }
+      return this.commit(loc, key, staged.value, record, { record, sidecar: sidecar.value });
+    }
+    const staged = await stageBody(tmp, taken.rest);
     return this.commit(loc, key, staged, {
       size: staged.size,
       etag: staged.md5,
@@ -60,9 +88,7 @@ export class FsObjects implements ObjectOperations {
   }
 
   async stat(loc: BucketLocation, key: string): Promise<StoredObject | undefined> {
-    const record = await readJson<ObjectRecord>(
-      join(this.fs.layout.objectDir(loc, key), META_FILE),
-    );
+    const record = await readRecord(this.bucketCache(loc), this.fs.layout.objectDir(loc, key));
     return record && toStored(record);
   }
 
@@ -73,8 +99,9 @@ export class FsObjects implements ObjectOperations {
     chunking: ReadChunking = DEFAULT_CHUNKING,
   ): Promise<{ info: StoredObject; range: ByteRange; body: Readable } | undefined> {
     const dir = this.fs.layout.objectDir(loc, key);
+    const cache = this.bucketCache(loc);
     for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
-      const record = await readJson<ObjectRecord>(join(dir, META_FILE));
+      const record = await readRecord(cache, dir);
       if (!record) return undefined;
       const range = resolveRange(record.size, want.offset, want.length);
       let handle: FileHandle;
@@ -102,8 +129,10 @@ export class FsObjects implements ObjectOperations {
     await this.fs.bucketLocks.shared(layout.bucketKey(loc), () =>
       this.fs.keyLocks.run(dir, async () => {
         await unlink(join(dir, META_FILE)).catch(ignoreMissing);
+        const cache = this.bucketCache(loc);
+        cache.setRecord(dir, null);
         await removeDataFiles(dir, undefined);
-        await pruneEmptyDirs(dir, layout.objectsRoot(loc));
+        if (await pruneEmptyDirs(dir, layout.objectsRoot(loc))) cache.treeChanged();
       }),
     );
   }
@@ -118,7 +147,7 @@ export class FsObjects implements ObjectOperations {
     const srcDir = this.fs.layout.objectDir(src, srcKey);
     this.fs.layout.objectDir(dst, dstKey);
     for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
-      const record = await readJson<ObjectRecord>(join(srcDir, META_FILE));
+      const record = await readRecord(this.bucketCache(src), srcDir);
       if (!record) {
         throw new ServerError(
           Status.NOT_FOUND,
@@ -149,29 +178,47 @@ export class FsObjects implements ObjectOperations {
   /**
    * Makes `staged` the object's content: under the bucket's shared lock (a bucket delete
    * waits) and the key's lock, moves the data beside the sidecar, replaces the sidecar
-   * atomically (the commit point), then drops the data the old sidecar named.
+   * atomically (the commit point), then drops the data the old sidecar named. `prepared`:
+   * the sidecar is staged already (its record names the data file).
    */
   async commit(
     loc: BucketLocation,
     key: string,
     staged: StagedFile,
     fields: Omit<ObjectRecord, "key" | "lastModified" | "data">,
+    prepared?: { record: ObjectRecord; sidecar: StagedFile },
   ): Promise<StoredObject> {
     const { layout } = this.fs;
     const dir = layout.objectDir(loc, key);
     try {
       return await this.fs.bucketLocks.shared(layout.bucketKey(loc), () =>
         this.fs.keyLocks.run(dir, async () => {
-          await requireBucket(layout, loc);
-          const data = `${DATA_PREFIX}${randomUUID()}`;
-          await renameInto(staged.path, dir, data);
-          const record: ObjectRecord = {
+          await requireBucket(this.fs, loc);
+          const cache = this.bucketCache(loc);
+          const record: ObjectRecord = prepared?.record ?? {
             key,
             ...fields,
             lastModified: new Date().toISOString(),
-            data,
+            data: `${DATA_PREFIX}${randomUUID()}`,
           };
-          await writeJsonAtomic(layout.tmp, join(dir, META_FILE), record);
+          const { data } = record;
+          // The sidecar is staged (written, fsynced) while the data moves into place: the
+          // two are independent until the sidecar's rename, the commit point.
+          const staging = prepared
+            ? Promise.resolve(prepared.sidecar)
+            : stageBody(layout.tmp, [Buffer.from(JSON.stringify(record))]);
+          staging.catch(() => {}); // awaited below
+          try {
+            await renameInto(staged.path, dir, data, () => cache.treeChanged());
+          } catch (err) {
+            await staging.then(
+              (sidecar) => sidecar.discard(),
+              () => {},
+            );
+            throw err;
+          }
+          await (await staging).moveTo(join(dir, META_FILE));
+          cache.setRecord(dir, record);
           await fsyncPath(dir);
           await removeDataFiles(dir, data);
           return toStored(record);
@@ -179,6 +226,7 @@ export class FsObjects implements ObjectOperations {
       );
     } catch (err) {
       await staged.discard();
+      await prepared?.sidecar.discard();
       throw err;
     }
   }
@@ -217,10 +265,18 @@ async function stageCopy(tmpDir: string, src: string): Promise<StagedFile> {
   return staged;
 }
 
-/** Moves a file into `dir` (created as needed); a concurrent prune of empty directories is retried. */
-async function renameInto(src: string, dir: string, name: string): Promise<void> {
+/**
+ * Moves a file into `dir` (created as needed, `created` told); a concurrent prune of empty
+ * directories is retried.
+ */
+async function renameInto(
+  src: string,
+  dir: string,
+  name: string,
+  created: () => void,
+): Promise<void> {
   for (let attempt = 0; ; attempt++) {
-    await mkdir(dir, { recursive: true });
+    if ((await mkdir(dir, { recursive: true })) !== undefined) created();
     try {
       await rename(src, join(dir, name));
       return;
@@ -245,8 +301,9 @@ async function removeDataFiles(dir: string, keep: string | undefined): Promise<v
   }
 }
 
-/** Removes `dir` and its ancestors below `stop` while they are empty. */
-async function pruneEmptyDirs(dir: string, stop: string): Promise<void> {
+/** Removes `dir` and its ancestors below `stop` while they are empty; true when it removed one. */
+async function pruneEmptyDirs(dir: string, stop: string): Promise<boolean> {
+  let removed = false;
   for (
     let current = dir;
     current !== stop && current.startsWith(stop);
@@ -254,8 +311,10 @@ async function pruneEmptyDirs(dir: string, stop: string): Promise<void> {
   ) {
     try {
       await rmdir(current);
+      removed = true;
     } catch {
-      return;
+      return removed;
     }
   }
+  return removed;
 }

@@ -1,0 +1,57 @@
+import type { MetricsEndpointConfig } from "@isa-cloud/rpc-server";
+import {
+  type AccessLogTarget,
+  createAccessLogger,
+  grpcMetrics,
+  type MetricsServerHandle,
+  processMetrics,
+  startMetricsServer,
+  startTracing,
+  type TracingHandle,
+} from "@isa-cloud/rpc-server";
+import type { Logger } from "pino";
+import type { StorageBackend } from "../backend/backend.js";
+import { meterBackend } from "./metered-backend.js";
+import { StorageMetrics } from "./storage-metrics.js";
+
+/** What the storage service adds to itself to be operable: metrics, access log, tracing. */
+export interface StorageObservability {
+  readonly metrics: StorageMetrics;
+  /** The access logger the gRPC server writes to, if the access log is on. */
+  readonly accessLog: Logger | undefined;
+  /** `backend`, counted. */
+  meter(backend: StorageBackend): StorageBackend;
+  /** Starts the metrics endpoint (when configured); its port, or 0 when off. */
+  listen(ready: () => boolean): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function startStorageObservability(
+  config: { metrics?: MetricsEndpointConfig; accessLog?: AccessLogTarget },
+  logger: Logger,
+): Promise<StorageObservability> {
+  const metrics = new StorageMetrics();
+  const tracing: TracingHandle | undefined = await startTracing({
+    serviceName: "isa-minio-service",
+  });
+  let server: MetricsServerHandle | undefined;
+  return {
+    metrics,
+    accessLog: createAccessLogger("isa-minio-service", config.accessLog ?? "off"),
+    meter: (backend) => meterBackend(backend, metrics),
+    async listen(ready) {
+      if (!config.metrics) return 0;
+      server = await startMetricsServer({
+        ...config.metrics,
+        sources: [processMetrics(), grpcMetrics, metrics.registry],
+        ready,
+        logger,
+      });
+      return server.port;
+    },
+    async close() {
+      await server?.close();
+      await tracing?.shutdown();
+    },
+  };
+}
