@@ -38,7 +38,8 @@ describe("instanceof across two installed copies", () => {
   it("recognizes a typed error made by another copy of this module by its brand", async () => {
     // A query string makes vitest load a second, separate instance of the module: the
     // situation of an app with two versions of @isa-cloud/rpc installed.
-    const other = (await import("./errors.js?second-copy")) as typeof import("./errors.js");
+    const secondCopy = "./errors.js?second-copy";
+    const other = (await import(secondCopy)) as typeof import("./errors.js");
     expect(other.NotFoundError).not.toBe(NotFoundError);
     const foreign = new other.NotFoundError("/a.B/C", Status.NOT_FOUND, "gone");
     expect(foreign).toBeInstanceOf(NotFoundError);
