@@ -92,6 +92,7 @@ describe("messages our types encode decode field by field with the contract's nu
       maxRows: 1000,
       timeoutSeconds: 30,
       explain: false,
+      readOnly: false,
     };
     const wire = duckdb.ExecuteQueryRequest.encode(message).finish();
 
