@@ -8,6 +8,7 @@
 //   BENCH_SMALL_OBJECTS=1000  objects in the bucket (listing starts at a random one)
 //   BENCH_SMALL_BYTES=4096    object size
 //   BENCH_SMALL_OPS=300       operations per operation and concurrency (x4 at concurrency 32)
+//   BENCH_SMALL_ONLY=put,get  only these operations
 //   BENCH_DIST=<path of another build's dist/index.js>  (before/after pairs)
 //   BENCH_NODE_ARGS is not read: run `node --cpu-prof bench/small-objects.mjs` for a profile.
 import { randomBytes } from "node:crypto";
@@ -27,6 +28,7 @@ const { startMinioService } = await import(
 const OBJECTS = Number(process.env.BENCH_SMALL_OBJECTS ?? 1000);
 const BYTES = Number(process.env.BENCH_SMALL_BYTES ?? 4096);
 const OPS = Number(process.env.BENCH_SMALL_OPS ?? 300);
+const ONLY = process.env.BENCH_SMALL_ONLY?.split(",");
 const PAGE = 50;
 const SECRET = "small-objects-bench-secret-0123456789";
 
@@ -79,6 +81,7 @@ try {
   console.log("op     conc      ops   p50 ms   p99 ms    ops/s");
   for (const concurrency of [1, 32]) {
     for (const [name, run] of Object.entries(ops)) {
+      if (ONLY && !ONLY.includes(name)) continue;
       const count = concurrency === 1 ? OPS : OPS * 4;
       const latencies = [];
       const started = performance.now();

@@ -83,8 +83,11 @@ describe("graceful shutdown", () => {
     const inFlight = new Promise<void>((resolve) => {
       started = resolve;
     });
+    // Over 64 KiB before the pause, so the filesystem backend is writing it to a temp file
+    // (smaller bodies are taken whole first) and the test can see the call is inside.
+    const firstHalf = Buffer.alloc(128 * 1024, "a");
     async function* slowUpload(): AsyncGenerator<minio.PutObjectRequest> {
-      yield* putRequests({ bucketName: "late", objectKey: "slow" }, Buffer.from("first half, "));
+      yield* putRequests({ bucketName: "late", objectKey: "slow" }, firstHalf);
       started();
       await gate;
       yield { payload: { $case: "chunkData", value: Buffer.from("second half") } };
@@ -103,7 +106,10 @@ describe("graceful shutdown", () => {
     );
     expect(refused).toBe(Status.UNAVAILABLE);
     finish();
-    expect(await upload).toMatchObject({ success: true, size: 23n });
+    expect(await upload).toMatchObject({
+      success: true,
+      size: BigInt(firstHalf.length + "second half".length),
+    });
     await closing;
     channel.close();
     otherChannel.close();
