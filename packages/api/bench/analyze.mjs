@@ -1,13 +1,15 @@
 // Throughput and latency of POST /api/v1/data/analyze under concurrent load
-// (autocannon), next to the same analysis called directly through duckdb-client, in
-// one run against one stack. The services and the API each run in a child process,
-// so the load generator shares an event loop with neither.
+// (autocannon), with data-service's result cache off and on (two API processes,
+// ISA_RESULT_CACHE_MB=0 and the default), next to the same analysis called directly
+// through duckdb-client, in one run against one stack: at each concurrency, 3 rounds
+// with the ways in alternating order, medians printed. The services and the APIs each
+// run in a child process, so the load generator shares an event loop with none.
 //
 //   pnpm --filter @isa-cloud/api bench            (defaults below)
-//   BENCH_EVENTS=200000 BENCH_CONNECTIONS=32 BENCH_SECONDS=15 pnpm --filter @isa-cloud/api bench
+//   BENCH_EVENTS=200000 BENCH_CONNECTIONS=16,64 BENCH_SECONDS=10 pnpm --filter @isa-cloud/api bench
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { createInterface } from "node:readline";
 import { ANALYZE_BEHAVIOR_SQL, analyticsDatabaseId } from "@isa-cloud/data-service";
 import { DuckdbClient } from "@isa-cloud/duckdb-client";
@@ -15,9 +17,10 @@ import { manyEventsCsv, randomSecret, tokenSigner } from "@isa-cloud/testing";
 import autocannon from "autocannon";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const LEVELS = (process.env.BENCH_CONNECTIONS ?? "16,64").split(",").map(Number);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const WARMUP_SECONDS = 2;
+const ROUNDS = 3;
 const USER = "bench-user";
 const RANGE = { start: "2024-01-01", end: "2024-01-31" };
 
@@ -49,13 +52,13 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-/** `CONNECTIONS` loops calling `fn` back to back for `seconds`; latencies in ms. */
-async function closedLoop(fn, seconds) {
+/** `connections` loops calling `fn` back to back for `seconds`; latencies in ms. */
+async function closedLoop(fn, seconds, connections) {
   const latencies = [];
   const end = performance.now() + seconds * 1000;
   let errors = 0;
   await Promise.all(
-    Array.from({ length: CONNECTIONS }, async () => {
+    Array.from({ length: connections }, async () => {
       while (performance.now() < end) {
         const began = performance.now();
         try {
@@ -79,6 +82,7 @@ async function closedLoop(fn, seconds) {
 try {
   const services = await startChild("services", {});
   const env = { ...services.env, API_RATE_LIMIT_MAX: "0" };
+  const apiOff = await startChild("api", { ...env, ISA_RESULT_CACHE_MB: "0" });
   const api = await startChild("api", env);
   const token = await tokenSigner(secret)(USER);
   const headers = { authorization: `Bearer ${token}` };
@@ -110,45 +114,55 @@ try {
   const check = await direct();
   if (check.rows.length !== 5)
     throw new Error(`unexpected analysis: ${JSON.stringify(check.rows)}`);
-  const request = {
-    url: `${api.url}/api/v1/data/analyze`,
-    method: "POST",
-    headers: { ...headers, "content-type": "application/json" },
-    body: JSON.stringify({ start_date: RANGE.start, end_date: RANGE.end }),
-    connections: CONNECTIONS,
-  };
-  // Both paths warm (connections, JIT, DuckDB's caches) before either is measured.
-  await closedLoop(direct, WARMUP_SECONDS);
-  await autocannon({ ...request, duration: WARMUP_SECONDS });
-  const directResult = await closedLoop(direct, SECONDS);
-  const load = await autocannon({ ...request, duration: SECONDS });
+  const analyze = (url, connections) => (seconds) =>
+    autocannon({
+      url: `${url}/api/v1/data/analyze`,
+      method: "POST",
+      headers: { ...headers, "content-type": "application/json" },
+      body: JSON.stringify({ start_date: RANGE.start, end_date: RANGE.end }),
+      connections,
+      duration: seconds,
+    }).then((r) => ({
+      rps: r.requests.average,
+      p50: r.latency.p50,
+      p99: r.latency.p99,
+      errors: r.errors + r.non2xx,
+    }));
+  const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+  console.log(
+    `\nanalyze over ${EVENTS} events, ${SECONDS} s per run after ${WARMUP_SECONDS} s warm-up, median of ${ROUNDS} alternating rounds, ${cpus().length} CPUs, Node ${process.version}`,
+  );
+  for (const connections of LEVELS) {
+    const ways = [
+      ["duckdb-client direct", (seconds) => closedLoop(direct, seconds, connections)],
+      ["POST /analyze, cache off", analyze(apiOff.url, connections)],
+      ["POST /analyze, cache on", analyze(api.url, connections)],
+    ];
+    // Every way warm (connections, JIT, DuckDB's caches) before any is measured.
+    for (const [, run] of ways) await run(WARMUP_SECONDS);
+    const runs = Object.fromEntries(ways.map(([name]) => [name, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [name, run] of round % 2 === 0 ? ways : [...ways].reverse()) {
+        runs[name].push(await run(SECONDS));
+      }
+    }
+    const off = median(runs["POST /analyze, cache off"].map((r) => r.rps));
+    const table = {};
+    for (const [name, results] of Object.entries(runs)) {
+      const rps = median(results.map((r) => r.rps));
+      table[name] = {
+        "requests/s": Math.round(rps),
+        "p50 ms": median(results.map((r) => r.p50)).toFixed(2),
+        "p99 ms": median(results.map((r) => r.p99)).toFixed(2),
+        errors: results.reduce((n, r) => n + r.errors, 0),
+        "vs cache off": `${(rps / off).toFixed(2)}x`,
+        "vs FastAPI 1 worker (159 req/s)": `${(rps / 159).toFixed(2)}x`,
+      };
+    }
+    console.log(`\n${connections} connections, load average ${loadavg()[0].toFixed(1)}`);
+    console.table(table);
+  }
   duckdb.close();
-
-  const rows = [
-    ["", "requests/s", "p50 ms", "p99 ms", "errors"],
-    [
-      "duckdb-client direct",
-      directResult.rps.toFixed(0),
-      directResult.p50.toFixed(2),
-      directResult.p99.toFixed(2),
-      String(directResult.errors),
-    ],
-    [
-      "POST /analyze (API)",
-      load.requests.average.toFixed(0),
-      String(load.latency.p50),
-      String(load.latency.p99),
-      String(load.errors + load.non2xx),
-    ],
-  ];
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-  console.log(
-    `\nanalyze over ${EVENTS} events, ${CONNECTIONS} concurrent, ${SECONDS} s each (after ${WARMUP_SECONDS} s warm-up), ${cpus().length} CPUs, Node ${process.version}`,
-  );
-  for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i])).join("  "));
-  console.log(
-    `API / direct throughput: ${((100 * load.requests.average) / directResult.rps).toFixed(0)}%`,
-  );
 } finally {
   for (const child of children.reverse()) {
     child.kill("SIGTERM");

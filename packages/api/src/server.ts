@@ -1,5 +1,5 @@
 import type { AddressInfo } from "node:net";
-import { DataService, StorageService } from "@isa-cloud/data-service";
+import { DataService, resultCacheOption, StorageService } from "@isa-cloud/data-service";
 import { connectableHost, formatHostPort } from "@isa-cloud/rpc/wire";
 import {
   assertDevSecretStaysLocal,
@@ -52,6 +52,7 @@ export async function startApi(
   const dataService = new DataService(storage, {
     bucket: config.services.bucket,
     queryMaxRows: config.services.queryMaxRows,
+    resultCache: resultCacheOption(config.services),
   });
   let app: FastifyInstance;
   try {

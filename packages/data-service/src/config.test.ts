@@ -10,6 +10,7 @@ describe("dataServiceConfigFromEnv", () => {
       poolSize: 1,
       defaultDeadlineMs: 30_000,
       queryMaxRows: 10_000,
+      resultCacheMb: 32,
     });
   });
 

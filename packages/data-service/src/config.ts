@@ -7,6 +7,7 @@ import {
   readString,
 } from "@isa-cloud/rpc/wire";
 import { DEFAULT_USER_BUCKET } from "./names.js";
+import type { ResultCacheOptions } from "./result-cache.js";
 
 type Env = Record<string, string | undefined>;
 
@@ -23,6 +24,11 @@ export interface DataServiceConfig {
   defaultDeadlineMs: number;
   /** `ISA_QUERY_MAX_ROWS`, default 10,000: most rows a read-only query returns. */
   queryMaxRows: number;
+  /**
+   * `ISA_RESULT_CACHE_MB`, default 32: memory for analysis results kept while their
+   * database is unchanged (DataServiceOptions.resultCache); 0 turns the cache off.
+   */
+  resultCacheMb: number;
 }
 
 /**
@@ -51,5 +57,11 @@ export function dataServiceConfigFromEnv(env: Env = process.env): DataServiceCon
     poolSize: readInteger(env, "ISA_GRPC_POOL_SIZE", 1, { min: 1, max: 64 }),
     defaultDeadlineMs: readInteger(env, "ISA_GRPC_DEADLINE_MS", 30_000, { min: 1, max: 3_600_000 }),
     queryMaxRows: readInteger(env, "ISA_QUERY_MAX_ROWS", 10_000, { min: 1, max: 1_000_000 }),
+    resultCacheMb: readInteger(env, "ISA_RESULT_CACHE_MB", 32, { min: 0, max: 65_536 }),
   };
+}
+
+/** DataServiceOptions.resultCache from the config's `resultCacheMb`. */
+export function resultCacheOption(config: DataServiceConfig): ResultCacheOptions | false {
+  return config.resultCacheMb === 0 ? false : { maxBytes: config.resultCacheMb * 1024 * 1024 };
 }

@@ -17,6 +17,7 @@ import {
 } from "./names.js";
 import { ReportRegistry, reportKey } from "./report-registry.js";
 import { defaultReportTypes } from "./report-types.js";
+import { ResultCache, type ResultCacheOptions, resultKey } from "./result-cache.js";
 import {
   ANALYZE_BEHAVIOR_SQL,
   CREATE_EVENTS_TABLE_SQL,
@@ -52,12 +53,19 @@ export interface DataServiceOptions {
   reports?: ReportRegistry;
   /** Most rows `query` returns. Default 10,000. @example { queryMaxRows: 1_000 } */
   queryMaxRows?: number;
+  /**
+   * Keeps analyzeUserBehavior's results per caller and period while the database is
+   * unchanged (see result-cache.ts); `false` turns it off. Default: on, 10,000 results
+   * or 32 MiB. @example { resultCache: false }
+   */
+  resultCache?: ResultCacheOptions | false;
 }
 
-/** What every view of one DataService shares: which buckets and tables exist. */
+/** What every view of one DataService shares: which buckets and tables exist, results. */
 interface SharedState {
   knownBuckets: KnownSet;
   knownTables: KnownSet;
+  results: ResultCache | undefined;
 }
 
 interface BoundCaller {
@@ -155,7 +163,11 @@ export class DataService {
     this.reports = options.reports ?? new ReportRegistry(defaultReportTypes());
     this.bucket = options.bucket ?? DEFAULT_USER_BUCKET;
     this.queryMaxRows = options.queryMaxRows ?? 10_000;
-    this.#shared = bound?.shared ?? { knownBuckets: new KnownSet(), knownTables: new KnownSet() };
+    this.#shared = bound?.shared ?? {
+      knownBuckets: new KnownSet(),
+      knownTables: new KnownSet(),
+      results: options.resultCache === false ? undefined : new ResultCache(options.resultCache),
+    };
     this.#caller = bound?.caller;
   }
 
@@ -345,8 +357,15 @@ export class DataService {
   ): Promise<BehaviorAnalysis> {
     const { start, end } = parseDateRange(startDate, endDate);
     const caller = this.#as(userId);
+    const results = this.#shared.results;
+    const db = analyticsDatabaseId(caller.userId);
+    const key = resultKey(caller.userId, db, "analyzeUserBehavior", start, end);
+    // Read before the query: a write finishing after this moves the version past it.
+    const version = results ? await this.#changeVersion(caller, db) : undefined;
+    const cached = results?.get<BehaviorAnalysis>(key, version);
+    if (cached) return cached;
     const rows = await this.#queryEvents(caller, ANALYZE_BEHAVIOR_SQL, { start, end });
-    return {
+    const analysis: BehaviorAnalysis = {
       user_id: userId,
       period: `${start} to ${end}`,
       start_date: start,
@@ -357,6 +376,20 @@ export class DataService {
         avg_duration: row.avg_duration === null ? null : Number(row.avg_duration),
       })),
     };
+    return results ? results.set(key, version, analysis) : analysis;
+  }
+
+  /**
+   * The database's change version, or undefined (nothing is cached) when there is none:
+   * a service that does not track changes, or no database yet, whose error the query
+   * itself then reports.
+   */
+  async #changeVersion(caller: BoundCaller, db: string): Promise<string | undefined> {
+    try {
+      return await caller.duckdb.changeVersion(db);
+    } catch {
+      return undefined;
+    }
   }
 
   /**

@@ -1,4 +1,4 @@
-import { dataServiceConfigFromEnv } from "./config.js";
+import { dataServiceConfigFromEnv, resultCacheOption } from "./config.js";
 import { DataService } from "./data-service.js";
 import { StorageService } from "./storage-service.js";
 
@@ -31,6 +31,7 @@ export function getDataService(env: Env = process.env): DataService {
     dataService = new DataService(getStorageService(env), {
       bucket: config.bucket,
       queryMaxRows: config.queryMaxRows,
+      resultCache: resultCacheOption(config),
     });
   }
   return dataService;

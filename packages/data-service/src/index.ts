@@ -1,5 +1,5 @@
 export type { DataServiceConfig } from "./config.js";
-export { dataServiceConfigFromEnv } from "./config.js";
+export { dataServiceConfigFromEnv, resultCacheOption } from "./config.js";
 export type {
   BehaviorAnalysis,
   Caller,
@@ -28,6 +28,7 @@ export {
 export type { BoundQuery, ReportType } from "./report-registry.js";
 export { ReportRegistry, rejectUnknownParameters, reportKey } from "./report-registry.js";
 export { dailySummaryReport, defaultReportTypes, userActivityReport } from "./report-types.js";
+export type { ResultCacheOptions } from "./result-cache.js";
 export {
   ANALYZE_BEHAVIOR_SQL,
   DAILY_SUMMARY_SQL,

@@ -102,6 +102,21 @@ export async function getDatabaseInfo(
   return toDatabaseInfo(required("getDatabaseInfo", res.databaseInfo, "database_info"));
 }
 
+export async function changeVersion(
+  ctx: ClientContext,
+  db: string,
+  opts: CallOptions,
+): Promise<string | undefined> {
+  const res = assertSuccess(
+    "getDatabaseInfo",
+    await ctx.rpc.getDatabaseInfo(
+      { databaseId: db, userId: ctx.userId, changeVersionOnly: true },
+      callOptions(opts),
+    ),
+  );
+  return res.databaseInfo?.changeVersion || undefined;
+}
+
 export async function deleteDatabase(
   ctx: ClientContext,
   db: string,

@@ -82,6 +82,15 @@ export class DuckdbClient {
     return databases.getDatabaseInfo(this.#ctx, db, opts);
   }
 
+  /**
+   * A value that differs whenever a write to `db` has finished since it was read, for
+   * caching what is read from it; undefined from a service that does not track changes.
+   * Cheap: the service neither counts tables nor measures the file.
+   */
+  changeVersion(db: string, opts: CallOptions = {}): Promise<string | undefined> {
+    return databases.changeVersion(this.#ctx, db, opts);
+  }
+
   deleteDatabase(db: string, opts: databases.DeleteDatabaseOptions = {}): Promise<void> {
     return databases.deleteDatabase(this.#ctx, db, opts);
   }

@@ -22,8 +22,11 @@ export interface ConnectionLease {
  */
 export class OpenDatabase {
   readonly gate = new Gate();
-  /** A statement that may write ran since the last upload to object storage. */
-  dirty = false;
+  #dirty = false;
+  /** Writes marked since this instance opened; with `#opening`, the change version. */
+  #changes = 0;
+  /** Another value each time the database opens: the count restarts then. */
+  readonly #opening = randomUUID();
   /** Set once eviction or deletion has begun: new calls must wait and reopen. */
   closing = false;
   /** The instance is closed; a call that still holds the database must give up. */
@@ -44,6 +47,24 @@ export class OpenDatabase {
   private opened = 0;
 
   readonly key: string;
+
+  /**
+   * A statement that may write ran since the last upload to object storage. Marking it
+   * also moves `changeVersion` on: every write marks this, after it has run as well.
+   */
+  get dirty(): boolean {
+    return this.#dirty;
+  }
+
+  set dirty(value: boolean) {
+    if (value) this.#changes++;
+    this.#dirty = value;
+  }
+
+  /** Differs whenever a write has finished since it was read (GetDatabaseInfo's change_version). */
+  get changeVersion(): string {
+    return `${this.#opening}:${this.#changes}`;
+  }
 
   private constructor(
     readonly owner: Owner,

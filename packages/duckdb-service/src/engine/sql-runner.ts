@@ -3,11 +3,10 @@ import type {
   DuckDBPreparedStatement,
   DuckDBResult,
   DuckDBType,
-  DuckDBValue,
 } from "@duckdb/node-api";
 import type { duckdb } from "@isa-cloud/proto";
 import { ServerError, Status } from "nice-grpc";
-import { encodeColumn } from "./columnar.js";
+import { chunkEncoder } from "./columnar-chunk.js";
 import { rowSize } from "./message-size.js";
 import { bindParameters } from "./parameter-binding.js";
 import type { QueryGuard } from "./query-guard.js";
@@ -31,8 +30,8 @@ export interface ScriptOptions {
    * judged before it runs, and a later one could only be judged after the earlier ran.
    */
   readOnly?: boolean;
-  /** Sees each statement before it runs: dirty tracking. */
-  onStatement?: (kind: StatementKind) => void;
+  /** Sees each statement before it runs (dirty tracking); what it returns, after. */
+  onStatement?: (kind: StatementKind) => (() => void) | undefined;
 }
 
 /**
@@ -70,9 +69,13 @@ export async function runScript<T>(
       if (opts.readOnly) assertReadOnly(kind);
       const used = bindCatching(prepared, params);
       if (extracted.count === 1) assertAllUsed(params, used);
-      opts.onStatement?.(kind);
-      if (index === extracted.count - 1) return await last(prepared);
-      await guard.run(() => prepared.run());
+      const ran = opts.onStatement?.(kind);
+      try {
+        if (index === extracted.count - 1) return await last(prepared);
+        await guard.run(() => prepared.run());
+      } finally {
+        ran?.();
+      }
     } finally {
       prepared.destroySync();
     }
@@ -172,15 +175,15 @@ function rowTooLarge(limit: number): ServerError {
 }
 
 /**
- * Reads a (streaming) result as ColumnarChunk messages: one per DuckDB chunk, halved
- * until each fits `batchBytes` (estimated).
+ * Reads a (streaming) result as encoded ColumnarChunk messages (rows, vectors; no
+ * columns or flags): one per DuckDB chunk, halved until each fits `batchBytes`.
  */
 export async function* readColumnar(
   result: DuckDBResult,
   types: readonly DuckDBType[],
   guard: QueryGuard,
   opts: { batchBytes: number; maxRows?: number; maxMessageBytes: number },
-): AsyncGenerator<duckdb.ColumnarChunk> {
+): AsyncGenerator<Uint8Array> {
   let remaining = opts.maxRows && opts.maxRows > 0 ? opts.maxRows : Number.POSITIVE_INFINITY;
   while (remaining > 0) {
     const chunk = await guard.run(() => result.fetchChunk());
@@ -190,46 +193,29 @@ export async function* readColumnar(
     }
     const take = Math.min(chunk.rowCount, remaining);
     remaining -= take;
-    // Encoded before the first yield, so that the chunk's JS values are garbage while the
-    // message waits to be sent: alive across a yield, they outlived scavenges and were
-    // promoted to the old generation.
-    const messages: duckdb.ColumnarChunk[] = [];
-    encodeChunk(
-      types.map((_, c) => chunk.getColumnValues(c)),
-      types,
-      0,
-      take,
-      opts,
-      messages,
-    );
+    // Encoded before the first yield, so that nothing of the chunk outlives it: alive
+    // across a yield, per-chunk objects outlived scavenges and were promoted.
+    const messages: Uint8Array[] = [];
+    encodeRows(chunkEncoder(chunk, types), 0, take, opts, messages);
     yield* messages;
   }
 }
 
-/** Rows `from` to `to` of a chunk's columns as messages, halved until each fits. */
-function encodeChunk(
-  columns: readonly (readonly DuckDBValue[])[],
-  types: readonly DuckDBType[],
+/** Rows `from` to `to` of a chunk as messages, halved until each fits. */
+function encodeRows(
+  encode: (from: number, to: number) => Uint8Array,
   from: number,
   to: number,
   opts: { batchBytes: number; maxMessageBytes: number },
-  out: duckdb.ColumnarChunk[],
+  out: Uint8Array[],
 ): void {
-  const encoded = columns.map((values, c) => encodeColumn(values, types[c]!, from, to));
-  const bytes = encoded.reduce((n, e) => n + e.bytes, 16);
-  if (bytes > opts.batchBytes && to - from > 1) {
+  const message = encode(from, to);
+  if (message.length > opts.batchBytes && to - from > 1) {
     const middle = from + Math.floor((to - from) / 2);
-    encodeChunk(columns, types, from, middle, opts, out);
-    encodeChunk(columns, types, middle, to, opts, out);
+    encodeRows(encode, from, middle, opts, out);
+    encodeRows(encode, middle, to, opts, out);
     return;
   }
-  if (bytes > opts.maxMessageBytes) throw rowTooLarge(opts.maxMessageBytes);
-  out.push({
-    columns: [],
-    columnTypes: [],
-    rowCount: to - from,
-    vectors: encoded.map((e) => e.vector),
-    isLast: false,
-    executionTimeMs: 0,
-  });
+  if (message.length > opts.maxMessageBytes) throw rowTooLarge(opts.maxMessageBytes);
+  out.push(message);
 }

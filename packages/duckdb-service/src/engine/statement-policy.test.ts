@@ -44,7 +44,13 @@ async function user(
       conn,
       sql,
       guard,
-      { ...opts, onStatement: (kind) => kinds.push(kind) },
+      {
+        ...opts,
+        onStatement: (kind) => {
+          kinds.push(kind);
+          return undefined;
+        },
+      },
       async (p) => (await p.runAndReadAll()).getRows(),
     );
     return { kinds, rows };

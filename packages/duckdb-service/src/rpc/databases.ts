@@ -1,4 +1,4 @@
-import { dateToTimestamp } from "@isa-cloud/proto";
+import { dateToTimestamp, duckdb } from "@isa-cloud/proto";
 import { assertOrgMember, resolveUserId } from "@isa-cloud/rpc-server";
 import { ServerError, Status } from "nice-grpc";
 import {
@@ -121,6 +121,20 @@ export function databaseMethods(
       const lastAccessed = ctx.manager.lastAccess(record);
       const lease = await ctx.manager.lease(record, { touch: false });
       try {
+        if (request.changeVersionOnly) {
+          const { databaseId, databaseName } = toDatabaseInfo(ctx, record, {
+            sizeBytes: 0,
+            lastAccessed,
+          });
+          return {
+            success: true,
+            databaseInfo: duckdb.DatabaseInfo.fromPartial({
+              databaseId,
+              databaseName,
+              changeVersion: lease.db.changeVersion,
+            }),
+          };
+        }
         const tableCount = await onConnection(
           ctx,
           lease.db,
@@ -130,11 +144,14 @@ export function databaseMethods(
         );
         return {
           success: true,
-          databaseInfo: toDatabaseInfo(ctx, lease.record, {
-            sizeBytes: await ctx.manager.sizeOf(record),
-            tableCount,
-            lastAccessed,
-          }),
+          databaseInfo: {
+            ...toDatabaseInfo(ctx, lease.record, {
+              sizeBytes: await ctx.manager.sizeOf(record),
+              tableCount,
+              lastAccessed,
+            }),
+            changeVersion: lease.db.changeVersion,
+          },
         };
       } finally {
         lease.release();

@@ -20,13 +20,18 @@ interface MessageType<T> {
   fromPartial(object: never): T;
 }
 
-/**
- * `message` encoded now; yield the result in its place. Its `valueOf()` gives the
- * ArrayBuffer, which `Buffer.from` (nice-grpc's, on every encoded message) wraps instead
- * of copying: `finish()` returns a copy of exactly the message's length.
- */
+/** `message` encoded now; yield the result in its place. */
 export function preEncoded<T>(type: MessageType<T>, message: T): T {
-  const bytes = type.encode(message).finish();
+  return asMessage(type.encode(message).finish());
+}
+
+/**
+ * Bytes already encoded as a message of the method's response type, to yield in its
+ * place. Its `valueOf()` gives the ArrayBuffer, which `Buffer.from` (nice-grpc's, on every
+ * encoded message) wraps instead of copying, when the bytes are the whole buffer (as
+ * `finish()` and `new Uint8Array(size)` give).
+ */
+export function asMessage<T>(bytes: Uint8Array): T {
   if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) {
     Object.defineProperty(bytes, "valueOf", { value: () => bytes.buffer });
   }

@@ -3,7 +3,7 @@ import { ServerError, Status } from "nice-grpc";
 import { QueryGuard } from "../engine/query-guard.js";
 import { readBatches, readColumnar, resultColumns, runScript } from "../engine/sql-runner.js";
 import { beginReadOnly, rollback } from "../engine/transactions.js";
-import { preEncoded } from "./pre-encoded.js";
+import { asMessage, preEncoded } from "./pre-encoded.js";
 import {
   type Context,
   findDatabase,
@@ -55,20 +55,22 @@ export function queryStreamMethods(
       const stream = await openStream(ctx, request, context);
       try {
         const { result, columns, guard } = stream;
-        let first = true;
+        // The first message also names the columns: protobuf merges concatenated messages.
+        let header: Uint8Array | undefined = duckdb.ColumnarChunk.encode({
+          ...duckdb.ColumnarChunk.fromPartial({}),
+          columns: columns.names,
+          columnTypes: columns.typeNames,
+        }).finish();
         for await (const chunk of readColumnar(result, columns.types, guard, {
           batchBytes: ctx.config.streamChunkBytes,
           maxRows: request.maxRows,
           maxMessageBytes: rowBudget(ctx),
         })) {
-          yield preEncoded(
-            duckdb.ColumnarChunk,
-            first ? { ...chunk, columns: columns.names, columnTypes: columns.typeNames } : chunk,
-          );
-          first = false;
+          yield asMessage<duckdb.ColumnarChunk>(header ? Buffer.concat([header, chunk]) : chunk);
+          header = undefined;
         }
         const last = { isLast: true, executionTimeMs: since(started) };
-        yield first ? { ...last, columns: columns.names, columnTypes: columns.typeNames } : last;
+        yield header ? { ...last, columns: columns.names, columnTypes: columns.typeNames } : last;
       } finally {
         await stream.close();
       }

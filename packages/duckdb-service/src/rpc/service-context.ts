@@ -148,10 +148,18 @@ export async function onDatabase<T>(
   );
 }
 
-/** `onStatement` hook: a statement that may write marks the database for upload. */
+/**
+ * `onStatement` hook: a statement that may write marks the database for upload, and
+ * again once it has run, so that a change version read while it ran is not current
+ * after it (a result cached under that version may predate the write).
+ */
 export function markWrites(db: OpenDatabase) {
   return (kind: StatementKind) => {
-    if (!isReadOnly(kind)) db.dirty = true;
+    if (isReadOnly(kind)) return undefined;
+    db.dirty = true;
+    return () => {
+      db.dirty = true;
+    };
   };
 }
 
@@ -202,6 +210,8 @@ export function toDatabaseInfo(
     lastAccessed: dateToTimestamp(extra.lastAccessed),
     metadata: record.metadata,
     version: record.duckdbVersion,
+    // GetDatabaseInfo's alone: it holds the open database that knows it.
+    changeVersion: "",
   };
 }
 
