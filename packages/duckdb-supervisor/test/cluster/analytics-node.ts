@@ -24,6 +24,8 @@ export class AnalyticsNode {
   nodeId = "";
   /** Pids of the workers this node started, from its log. */
   readonly workerPids = new Set<number>();
+  /** Loopback gRPC port of each worker (by pid), from its log: to call a worker directly. */
+  readonly workerPorts = new Map<number, number>();
   readonly lines: string[] = [];
   readonly exited: Promise<number | null>;
   private readonly listening: Promise<void>;
@@ -43,7 +45,10 @@ export class AnalyticsNode {
         } catch {
           return;
         }
-        if (entry.msg === "analytics worker ready" && entry.pid) this.workerPids.add(entry.pid);
+        if (entry.msg === "analytics worker ready" && entry.pid) {
+          this.workerPids.add(entry.pid);
+          if (entry.port) this.workerPorts.set(entry.pid, entry.port);
+        }
         if (entry.msg === "analytics supervisor listening") {
           this.port = entry.port!;
           this.nodeId = entry.node!;
@@ -87,13 +92,18 @@ export class AnalyticsNode {
 
   static async start(opts: NodeOptions): Promise<AnalyticsNode> {
     const node = AnalyticsNode.spawn(opts);
+    await node.ready();
+    return node;
+  }
+
+  /** Resolves once the node listens; if it exits (or fails) first, kills it and rejects. */
+  async ready(): Promise<void> {
     try {
-      await node.listening;
+      await this.listening;
     } catch (err) {
-      await node.kill9();
+      await this.kill9();
       throw err;
     }
-    return node;
   }
 
   get address(): string {
@@ -114,6 +124,30 @@ export class AnalyticsNode {
     }
   }
 
+  /** Pids of this node's workers still running. */
+  liveWorkers(): number[] {
+    return [...this.workerPids].filter((pid) => AnalyticsNode.alive(pid));
+  }
+
+  /**
+   * Sends `signal` to the front and to every live worker (SIGSTOP/SIGCONT: a paused node,
+   * as in a long GC pause or a frozen VM). Pass `only` to signal just the front or the workers.
+   */
+  signal(signal: NodeJS.Signals, only?: "front" | "workers"): void {
+    if (only !== "workers" && this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill(signal);
+    }
+    if (only !== "front") {
+      for (const pid of this.liveWorkers()) {
+        try {
+          process.kill(pid, signal);
+        } catch {
+          // exited meanwhile
+        }
+      }
+    }
+  }
+
   async kill9(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     this.child.kill("SIGKILL");
@@ -123,13 +157,18 @@ export class AnalyticsNode {
   /** SIGTERM (workers checkpoint), SIGKILL after 20 s; then makes sure its workers are gone. */
   async stop(): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) {
+      this.signal("SIGCONT"); // a paused node could not act on the SIGTERM
       this.child.kill("SIGTERM");
       const timer = setTimeout(() => this.child.kill("SIGKILL"), 20_000);
       await this.exited;
       clearTimeout(timer);
     }
-    for (const pid of this.workerPids) {
-      if (AnalyticsNode.alive(pid)) process.kill(pid, "SIGKILL");
+    for (const pid of this.liveWorkers()) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // exited meanwhile
+      }
     }
   }
 

@@ -1,94 +1,35 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { type MinioServiceHandle, startMinioService } from "@isa-cloud/minio-service";
 import { DuckDBServiceDefinition, duckdb } from "@isa-cloud/proto";
 import { signToken } from "@isa-cloud/rpc-server";
-import { type EtcdServer, startEtcd } from "@isa-cloud/test-etcd";
-import { Etcd3 } from "etcd3";
-import {
-  type Channel,
-  ClientError,
-  createChannel,
-  createClient,
-  Metadata,
-  Status,
-} from "nice-grpc";
+import { ClientError, createChannel, createClient, Metadata, Status } from "nice-grpc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AnalyticsNode } from "./analytics-node.js";
+import { ints, SECRET, TestCluster } from "./cluster-harness.js";
 
-const SECRET = "duckdb-cluster-test-secret";
 const GUIDE_CLIENT = fileURLToPath(new URL("./guide_client.py", import.meta.url));
 
-let dir: string;
-let etcd: EtcdServer | undefined;
-let etcdClient: Etcd3 | undefined;
-let storage: MinioServiceHandle | undefined;
-const nodes: AnalyticsNode[] = [];
-const channels: Channel[] = [];
+let cluster: TestCluster | undefined;
+let nodes: AnalyticsNode[] = [];
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "duckdb-cluster-"));
-  etcd = await startEtcd({ dataDir: dir });
-  etcdClient = new Etcd3({ hosts: etcd.endpoint });
-  storage = await startMinioService({
-    host: "127.0.0.1",
-    port: 0,
-    httpPort: 0,
-    backend: { kind: "fs", root: join(dir, "objects") },
-    auth: { hs256Secret: SECRET },
-    presignSecret: "presign-test-secret",
-    maxMessageBytes: 8 * 1024 * 1024,
-    logLevel: "silent",
+  // Checkpoints every second, so the failover test finds the rows in storage.
+  cluster = await TestCluster.start({
+    names: ["a", "b", "c"],
+    env: { DUCKDB_CHECKPOINT_INTERVAL_SECONDS: "1" },
   });
-  const storagePort = storage.port;
-  const started = await Promise.allSettled(
-    ["a", "b", "c"].map((name) =>
-      AnalyticsNode.start({
-        dataDir: join(dir, name),
-        storagePort,
-        secret: SECRET,
-        etcd: etcd!.endpoint,
-        // Checkpoints every second, so the failover test finds the rows in storage.
-        env: { DUCKDB_CHECKPOINT_INTERVAL_SECONDS: "1" },
-      }),
-    ),
-  );
-  for (const result of started) if (result.status === "fulfilled") nodes.push(result.value);
-  const failed = started.find((r) => r.status === "rejected");
-  if (failed) throw (failed as PromiseRejectedResult).reason;
+  nodes = cluster.nodes;
 });
 
 afterAll(async () => {
-  for (const channel of channels) channel.close();
-  await Promise.all(nodes.map((node) => node.stop()));
-  etcdClient?.close();
-  await storage?.close();
-  await etcd?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await cluster?.close();
 });
 
-async function client(node: AnalyticsNode, user: string) {
-  const token = await signToken({ secret: SECRET, sub: user });
-  const channel = createChannel(node.address);
-  channels.push(channel);
-  return createClient(DuckDBServiceDefinition, channel, {
-    "*": { metadata: Metadata({ authorization: `Bearer ${token}` }) },
-  });
-}
-
-function ints(response: duckdb.ExecuteQueryResponse): number[] {
-  return response.rows.map((row) => {
-    const kind = row.values[0]?.kind;
-    return kind?.$case === "intValue" ? Number(kind.value) : Number.NaN;
-  });
-}
-
-const ownerOf = (owner: string) =>
-  etcdClient!.get(`/isa/analytics/owners/${encodeURIComponent(owner)}`).string();
+const client = (node: AnalyticsNode, user: string) => cluster!.client(node, user);
+const ownerOf = (owner: string) => cluster!.ownerOf(owner);
 
 /** The nodes whose local cache holds `<owner segment>/<name>.duckdb`. */
 async function nodesHolding(user: string, name: string): Promise<string[]> {
@@ -138,7 +79,6 @@ describe("three analytics nodes on one etcd and one store", () => {
     const [a, , c] = nodes as [AnalyticsNode, AnalyticsNode, AnalyticsNode];
     const token = await signToken({ secret: SECRET, sub: "ann" });
     const channel = createChannel(a.address);
-    channels.push(channel);
     const forwarded = createClient(DuckDBServiceDefinition, channel, {
       "*": {
         metadata: Metadata({ authorization: `Bearer ${token}`, "x-isa-forwarded-by": c.nodeId }),
@@ -150,6 +90,7 @@ describe("three analytics nodes on one etcd and one store", () => {
     expect(error).toBeInstanceOf(ClientError);
     expect((error as ClientError).code).toBe(Status.UNAVAILABLE);
     expect((error as ClientError).details).toMatch(/moved to analytics node/);
+    channel.close();
   });
 
   it("serves a killed node's owner from another node within the lease TTL", async () => {
@@ -215,7 +156,7 @@ describe("three analytics nodes on one etcd and one store", () => {
     const query = { databaseId: "notes", query: "SELECT x FROM t ORDER BY x" };
     expect(ints(await viaA.executeQuery(query))).toEqual([1, 2, 3]);
     const workers = [...a.workerPids];
-    etcd!.pause();
+    cluster!.etcd.pause();
     try {
       // No keepalive answer for most of the 5 s TTL: the node fences itself.
       await new Promise((r) => setTimeout(r, 6000));
@@ -224,7 +165,7 @@ describe("three analytics nodes on one etcd and one store", () => {
       const refused = await viaA.executeQuery(query).catch((err: unknown) => err);
       expect((refused as ClientError).code).toBe(Status.UNAVAILABLE);
     } finally {
-      etcd!.resume();
+      cluster!.etcd.resume();
     }
     const viaB = await client(b, "ann");
     const resumedAt = Date.now();
@@ -242,8 +183,8 @@ describe("three analytics nodes on one etcd and one store", () => {
 
   it("refuses to start a second node on the same storage without etcd", async () => {
     const lone = AnalyticsNode.spawn({
-      dataDir: join(dir, "lone"),
-      storagePort: storage!.port,
+      dataDir: join(cluster!.dir, "lone"),
+      storagePort: cluster!.storage.port,
       secret: SECRET,
     });
     nodes.push(lone);
