@@ -388,6 +388,13 @@ export const VARIABLES: readonly Variable[] = [
   },
   { name: "API_DOCS", readBy: ["api"], default: "true", description: "serve /docs and /docs/json" },
   {
+    name: "ISA_RESULT_CACHE_MB",
+    readBy: ["api"],
+    default: "32",
+    description:
+      "memory for repeated analyses' results, kept per user and database and dropped by any write; 0 turns the cache off",
+  },
+  {
     name: "API_CORS_ORIGINS",
     readBy: ["api"],
     default: "none (CORS off)",
