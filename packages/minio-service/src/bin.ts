@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { closeOnSignals } from "@isa-cloud/rpc-server";
 import { minioConfigFromEnv } from "./config.js";
 import { startMinioService } from "./start.js";
 
@@ -10,23 +11,7 @@ try {
   process.exit(2);
 }
 
-// Handlers go in before the service starts: whoever waits for its "listening" line may
-// signal at once, and a signal during start-up must still stop it cleanly.
+// Handlers go in before the service starts (see closeOnSignals).
 const started = startMinioService(config);
-let stopping = false;
-for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    started
-      .then((service) => service.close())
-      .then(
-        () => process.exit(0),
-        (err: unknown) => {
-          console.error(err);
-          process.exit(1);
-        },
-      );
-  });
-}
+closeOnSignals(started, { onError: (err) => console.error(err) });
 await started;

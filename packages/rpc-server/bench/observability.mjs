@@ -13,14 +13,13 @@
 // Env: BENCH_SECONDS (per run, default 4), BENCH_CONCURRENCY (default 64), BENCH_ROUNDS (3).
 import { fork } from "node:child_process";
 import { once } from "node:events";
-import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { MinIOServiceDefinition } from "@isa-cloud/proto";
 import { createIsaClient } from "@isa-cloud/rpc/client";
 import { BatchSpanProcessor } from "@opentelemetry/sdk-trace";
-import { createLogger, signToken, startGrpcServer, startTracing } from "../dist/index.js";
+import { signToken, startTracing } from "../dist/index.js";
+import { runCalls, secret, startListBucketsServer } from "./list-buckets.mjs";
 
-const secret = "bench-secret-bench-secret-bench-secret";
 const [role, mode, portArg] = process.argv.slice(2);
 const on = mode === "on";
 
@@ -33,28 +32,7 @@ async function tracingIfOn(serviceName) {
 
 if (role === "--server") {
   await tracingIfOn("bench-server");
-  const server = await startGrpcServer({
-    host: "127.0.0.1",
-    port: 0,
-    services: [
-      {
-        definition: MinIOServiceDefinition,
-        implementation: {
-          async listBuckets(_req, ctx) {
-            return {
-              success: true,
-              buckets: [{ name: "b", ownerId: ctx.identity.userId }],
-              totalCount: 1,
-            };
-          },
-        },
-      },
-    ],
-    auth: { hs256Secret: secret },
-    logger: createLogger("bench-server", { level: "warn" }),
-    metrics: on,
-    tracing: on,
-  });
+  const server = await startListBucketsServer({ metrics: on, tracing: on });
   process.send?.({ port: server.port });
   process.on("message", async (message) => {
     // "cpu": CPU microseconds used so far, for the orchestrator's per-run deltas.
@@ -76,11 +54,11 @@ if (role === "--server") {
     metrics: on,
     tracing: on,
   });
-  await run(client, 1, concurrency); // warm up: connect, JIT
+  await runCalls(client, 1, concurrency); // warm up: connect, JIT
   process.send?.({ ready: true });
   await once(process, "message");
   const before = process.cpuUsage();
-  const result = await run(client, seconds, concurrency);
+  const result = await runCalls(client, seconds, concurrency);
   const used = process.cpuUsage(before);
   client.close();
   process.send?.({ ...result, clientCpu: used.user + used.system });
@@ -149,22 +127,4 @@ if (role === "--server") {
   console.log(
     `cost of metrics+tracing: ${cost.toFixed(1)}% of small-call throughput, ${cpuCost.toFixed(1)}% more CPU per call`,
   );
-}
-
-async function run(client, seconds, concurrency) {
-  const latencies = [];
-  const end = performance.now() + seconds * 1000;
-  const worker = async () => {
-    while (performance.now() < end) {
-      const t = performance.now();
-      await client.listBuckets({});
-      latencies.push(performance.now() - t);
-    }
-  };
-  const start = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const elapsed = (performance.now() - start) / 1000;
-  latencies.sort((a, b) => a - b);
-  const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
-  return { rate: latencies.length / elapsed, p50: at(0.5), p99: at(0.99) };
 }

@@ -4,35 +4,14 @@
 // Env: BENCH_SECONDS (per configuration, default 4), BENCH_CONCURRENCY (default 64).
 import { fork } from "node:child_process";
 import { once } from "node:events";
-import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { MinIOServiceDefinition } from "@isa-cloud/proto";
 import { createIsaClient } from "@isa-cloud/rpc/client";
-import { createLogger, signToken, startGrpcServer } from "../dist/index.js";
-
-const secret = "bench-secret-bench-secret-bench-secret";
+import { signToken } from "../dist/index.js";
+import { runCalls, secret, startListBucketsServer } from "./list-buckets.mjs";
 
 if (process.argv[2] === "--server") {
-  const server = await startGrpcServer({
-    host: "127.0.0.1",
-    port: 0,
-    services: [
-      {
-        definition: MinIOServiceDefinition,
-        implementation: {
-          async listBuckets(_req, ctx) {
-            return {
-              success: true,
-              buckets: [{ name: "b", ownerId: ctx.identity.userId }],
-              totalCount: 1,
-            };
-          },
-        },
-      },
-    ],
-    auth: { hs256Secret: secret },
-    logger: createLogger("bench-server", { level: "warn" }),
-  });
+  const server = await startListBucketsServer();
   process.send?.({ port: server.port });
   process.on("message", async () => {
     await server.shutdown({ graceMs: 1000 });
@@ -58,8 +37,8 @@ if (process.argv[2] === "--server") {
       poolSize: config.poolSize,
       balance: config.balance,
     });
-    await run(client, 1, concurrency); // warm up: connect every channel, JIT
-    rows.push({ ...config, ...(await run(client, seconds, concurrency)) });
+    await runCalls(client, 1, concurrency); // warm up: connect every channel, JIT
+    rows.push({ ...config, ...(await runCalls(client, seconds, concurrency)) });
     client.close();
   }
   child.send("stop");
@@ -76,22 +55,4 @@ if (process.argv[2] === "--server") {
   }
   const base = rows[0].rate;
   for (const r of rows.slice(1)) console.log(`${r.label}: ${(r.rate / base).toFixed(2)}x pool 1`);
-}
-
-async function run(client, seconds, concurrency) {
-  const latencies = [];
-  const end = performance.now() + seconds * 1000;
-  const worker = async () => {
-    while (performance.now() < end) {
-      const t = performance.now();
-      await client.listBuckets({});
-      latencies.push(performance.now() - t);
-    }
-  };
-  const start = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const elapsed = (performance.now() - start) / 1000;
-  latencies.sort((a, b) => a - b);
-  const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
-  return { rate: latencies.length / elapsed, p50: at(0.5), p99: at(0.99) };
 }

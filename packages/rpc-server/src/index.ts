@@ -14,6 +14,8 @@ export type { AuthServerMiddlewareOptions } from "./auth-server-middleware.js";
 export { authServerMiddleware } from "./auth-server-middleware.js";
 export type { CallRecord } from "./call-record.js";
 export { callRecordMiddleware } from "./call-record.js";
+export type { Closable, CloseOnSignalsOptions } from "./close-on-signals.js";
+export { closeOnSignals } from "./close-on-signals.js";
 export {
   createErrorServerMiddleware,
   errorServerMiddleware,
@@ -36,8 +38,15 @@ export { startMetricsServer } from "./metrics-server.js";
 export type { AccessLogTarget, MetricsEndpointConfig } from "./observability-config.js";
 export { accessLogFromEnv, metricsEndpointFromEnv } from "./observability-config.js";
 export { receiveWindowInterceptor } from "./receive-window.js";
+export type { RunServiceFromEnvOptions } from "./run-service-from-env.js";
+export { runServiceFromEnv } from "./run-service-from-env.js";
 export type { ServerTlsConfig } from "./server-tls.js";
 export { grpcServerCredentials, serverTlsFromEnv } from "./server-tls.js";
+export type {
+  ServiceObservability,
+  ServiceObservabilityOptions,
+} from "./service-observability.js";
+export { startServiceObservability } from "./service-observability.js";
 export type { SignTokenOptions } from "./sign-token.js";
 export { signToken } from "./sign-token.js";
 export { assertOrgMember, resolveUserId } from "./tenancy.js";

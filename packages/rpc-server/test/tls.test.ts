@@ -1,9 +1,9 @@
 import { MinIOServiceDefinition } from "@isa-cloud/proto";
 import { createIsaClient } from "@isa-cloud/rpc/client";
 import { ServiceUnavailableError } from "@isa-cloud/rpc/errors";
+import { makeTestCertificates, type TestCertificates } from "@isa-cloud/test-tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serverTlsFromEnv, signToken } from "../src/index.js";
-import { makeTestCertificates, type TestCertificates } from "./certificates.js";
 import { type Fixture, secret, startFixture } from "./fixture.js";
 
 let certs: TestCertificates;

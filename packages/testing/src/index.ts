@@ -1,5 +1,7 @@
 export type { EtcdServer, StartEtcdOptions } from "@isa-cloud/test-etcd";
 export { startEtcd } from "@isa-cloud/test-etcd";
+export type { TestCertificates } from "@isa-cloud/test-tls";
+export { makeTestCertificates } from "@isa-cloud/test-tls";
 export type { ChildEnd, SpawnNodeOptions, SpawnPtyOptions, TestChild } from "./child-processes.js";
 export { spawnNode, spawnPty, stopChildren, TEST_RUN_VARIABLE } from "./child-processes.js";
 export { EPHEMERAL_PORTS } from "./ephemeral-ports.js";
@@ -8,7 +10,5 @@ export type { S3Server } from "./s3-server.js";
 export { startS3Server } from "./s3-server.js";
 export type { TestStack, TestStackOptions } from "./test-stack.js";
 export { startTestStack } from "./test-stack.js";
-export type { TestCertificates } from "./tls-certificates.js";
-export { makeTestCertificates } from "./tls-certificates.js";
 export type { TokenOptions } from "./tokens.js";
 export { bearer, randomSecret, tokenSigner } from "./tokens.js";

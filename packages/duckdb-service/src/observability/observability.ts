@@ -1,13 +1,5 @@
 import type { MinioClient } from "@isa-cloud/minio-client";
-import {
-  createAccessLogger,
-  grpcMetrics,
-  type MetricsServerHandle,
-  processMetrics,
-  startMetricsServer,
-  startTracing,
-  type TracingHandle,
-} from "@isa-cloud/rpc-server";
+import { startServiceObservability } from "@isa-cloud/rpc-server";
 import type { Logger } from "pino";
 import type { DatabaseManager } from "../databases/database-manager.js";
 import { AnalyticsMetrics } from "./analytics-metrics.js";
@@ -45,13 +37,15 @@ export async function startAnalyticsObservability(
   });
   manager.metrics.observe((figure) => metrics.record(figure));
   timeUploads(parts.systemStore, metrics);
-  const tracing: TracingHandle | undefined = await startTracing({
+  const base = await startServiceObservability({
     serviceName: "isa-duckdb-service",
+    config,
+    registry: metrics.registry,
+    logger,
   });
-  let server: MetricsServerHandle | undefined;
   return {
+    ...base,
     metrics,
-    accessLog: createAccessLogger("isa-duckdb-service", config.accessLog ?? "off"),
     timed: (implementation) => timedQueries(implementation, metrics),
     async round(run) {
       const stop = metrics.checkpointRounds.startTimer();
@@ -60,20 +54,6 @@ export async function startAnalyticsObservability(
       } finally {
         stop();
       }
-    },
-    async listen(ready) {
-      if (!config.metrics) return 0;
-      server = await startMetricsServer({
-        ...config.metrics,
-        sources: [processMetrics(), grpcMetrics, metrics.registry],
-        ready,
-        logger,
-      });
-      return server.port;
-    },
-    async close() {
-      await server?.close();
-      await tracing?.shutdown();
     },
   };
 }

@@ -1,13 +1,7 @@
-import type { MetricsEndpointConfig } from "@isa-cloud/rpc-server";
 import {
   type AccessLogTarget,
-  createAccessLogger,
-  grpcMetrics,
-  type MetricsServerHandle,
-  processMetrics,
-  startMetricsServer,
-  startTracing,
-  type TracingHandle,
+  type MetricsEndpointConfig,
+  startServiceObservability,
 } from "@isa-cloud/rpc-server";
 import type { Logger } from "pino";
 import type { StorageBackend } from "../backend/backend.js";
@@ -31,27 +25,15 @@ export async function startStorageObservability(
   logger: Logger,
 ): Promise<StorageObservability> {
   const metrics = new StorageMetrics();
-  const tracing: TracingHandle | undefined = await startTracing({
+  const base = await startServiceObservability({
     serviceName: "isa-minio-service",
+    config,
+    registry: metrics.registry,
+    logger,
   });
-  let server: MetricsServerHandle | undefined;
   return {
+    ...base,
     metrics,
-    accessLog: createAccessLogger("isa-minio-service", config.accessLog ?? "off"),
     meter: (backend) => meterBackend(backend, metrics),
-    async listen(ready) {
-      if (!config.metrics) return 0;
-      server = await startMetricsServer({
-        ...config.metrics,
-        sources: [processMetrics(), grpcMetrics, metrics.registry],
-        ready,
-        logger,
-      });
-      return server.port;
-    },
-    async close() {
-      await server?.close();
-      await tracing?.shutdown();
-    },
   };
 }

@@ -1,7 +1,7 @@
 // Certificates made at test time with openssl: a CA, a server certificate for 127.0.0.1 /
 // localhost / ::1 signed by it, a client certificate signed by it, and a second CA that
-// signed nothing here (a client trusting only it must be refused). The same as
-// @isa-cloud/rpc-server's test/certificates.ts, which cannot depend on this package.
+// signed nothing here (a client trusting only it must be refused). Shared by
+// @isa-cloud/rpc-server's TLS suite and @isa-cloud/testing (which re-exports it).
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,11 +20,9 @@ function openssl(dir: string, ...args: string[]): void {
   execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
 }
 
-function ca(dir: string, name: string): void {
-  openssl(
-    dir,
-    "req",
-    "-x509",
+/** `openssl req` arguments for a fresh, unencrypted P-256 key in `<name>.key`. */
+function newKey(name: string): string[] {
+  return [
     "-newkey",
     "ec",
     "-pkeyopt",
@@ -32,6 +30,15 @@ function ca(dir: string, name: string): void {
     "-nodes",
     "-keyout",
     `${name}.key`,
+  ];
+}
+
+function ca(dir: string, name: string): void {
+  openssl(
+    dir,
+    "req",
+    "-x509",
+    ...newKey(name),
     "-out",
     `${name}.pem`,
     "-days",
@@ -42,21 +49,7 @@ function ca(dir: string, name: string): void {
 }
 
 function signed(dir: string, name: string, signer: string, extensions: string): void {
-  openssl(
-    dir,
-    "req",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
-    "-keyout",
-    `${name}.key`,
-    "-out",
-    `${name}.csr`,
-    "-subj",
-    `/CN=${name}`,
-  );
+  openssl(dir, "req", ...newKey(name), "-out", `${name}.csr`, "-subj", `/CN=${name}`);
   writeFileSync(join(dir, `${name}.ext`), extensions);
   openssl(
     dir,

@@ -1,0 +1,2 @@
+export type { TestCertificates } from "./make-test-certificates.js";
+export { makeTestCertificates } from "./make-test-certificates.js";
