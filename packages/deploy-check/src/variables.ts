@@ -7,6 +7,8 @@
  *
  * "analytics" variables reach the supervisor's workers through its environment: set them
  * on the supervisor's container.
+ *
+ * Over 400 lines on purpose: it is one table, and being one table is its job.
  */
 
 /** Who reads a variable. */
