@@ -6,7 +6,7 @@
 //   BENCH_ROWS=2000000 node bench/formats.mjs
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { createInterface } from "node:readline";
 import { analyticsDatabaseId } from "@isa-cloud/data-service";
 import { DuckdbClient } from "@isa-cloud/duckdb-client";
@@ -26,19 +26,33 @@ const FORMATS = [
 const secret = randomSecret();
 const children = [];
 
-async function startChild(role, env) {
+// The child's stdout also carries its pino logs (e.g. analytics' UV_THREADPOOL_SIZE
+// warning), so the handshake is the first line with `key`, not the first line.
+async function startChild(role, key, env) {
   const child = spawn(process.execPath, [new URL("./stack.mjs", import.meta.url).pathname, role], {
-    env: { ...process.env, ISA_JWT_SECRET: secret, ...env },
+    env: { ...process.env, ISA_JWT_SECRET: secret, UV_THREADPOOL_SIZE: "16", ...env },
     stdio: ["ignore", "pipe", "inherit", "ipc"],
   });
   children.push(child);
-  const [line] = await Promise.race([
-    once(createInterface({ input: child.stdout }), "line"),
+  const lines = createInterface({ input: child.stdout });
+  const handshake = new Promise((resolve) => {
+    lines.on("line", (line) => {
+      let message;
+      try {
+        message = JSON.parse(line);
+      } catch {
+        return;
+      }
+      if (message && typeof message === "object" && key in message) resolve(message);
+    });
+  });
+  const message = await Promise.race([
+    handshake,
     once(child, "exit").then(([code]) => {
       throw new Error(`bench stack (${role}) exited with ${code}`);
     }),
   ]);
-  return { ...JSON.parse(line), child };
+  return { ...message, child };
 }
 
 async function peakRss(child) {
@@ -50,8 +64,8 @@ async function peakRss(child) {
 const mib = (bytes) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 
 try {
-  const services = await startChild("services", {});
-  const api = await startChild("api", {
+  const services = await startChild("services", "env", {});
+  const api = await startChild("api", "url", {
     ...services.env,
     API_RATE_LIMIT_MAX: "0",
     LOG_LEVEL: "warn",
@@ -60,11 +74,13 @@ try {
   const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
   // An import creates the user's database.
   const csv = eventsCsv([["click", "2024-01-01", 1, 1]]);
-  await fetch(`${api.url}/api/v1/data/upload`, {
+  const uploaded = await fetch(`${api.url}/api/v1/data/upload`, {
     method: "POST",
     headers,
     body: JSON.stringify({ file_name: "e.csv", data: Buffer.from(csv).toString("base64") }),
   });
+  if (uploaded.status !== 201)
+    throw new Error(`upload: ${uploaded.status} ${await uploaded.text()}`);
   const imported = await fetch(`${api.url}/api/v1/data/import`, {
     method: "POST",
     headers,
@@ -119,7 +135,12 @@ try {
   }
   const table = results.map((row) => row.map(String));
   const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
-  console.log(`\n${ROWS} rows (4 columns), ${cpus().length} CPUs, Node ${process.version}`);
+  const load = loadavg()
+    .map((n) => n.toFixed(2))
+    .join(" ");
+  console.log(
+    `\n${ROWS} rows (4 columns), ${cpus().length} CPUs, Node ${process.version}, load average ${load}`,
+  );
   for (const row of table) console.log(row.map((cell, i) => cell.padEnd(widths[i])).join("  "));
 } finally {
   for (const child of children.reverse()) {
