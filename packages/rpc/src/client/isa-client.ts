@@ -1,13 +1,21 @@
-import type { ChannelOptions, Client, CompatServiceDefinition } from "nice-grpc";
+import { ProxyTracerProvider, propagation, trace } from "@opentelemetry/api";
+import type {
+  CallOptions,
+  ChannelOptions,
+  Client,
+  ClientMiddleware,
+  ClientMiddlewareCall,
+  CompatServiceDefinition,
+} from "nice-grpc";
 import { createClientFactory, Status } from "nice-grpc";
 import { type DeadlineOptions, deadlineMiddleware } from "nice-grpc-client-middleware-deadline";
 import { type RetryOptions, retryMiddleware } from "nice-grpc-client-middleware-retry";
 import { openTelemetryClientMiddleware } from "nice-grpc-opentelemetry";
-import { prometheusClientMiddleware } from "nice-grpc-prometheus";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "../wire/limits.js";
 import { methodsOf } from "../wire/service-definition.js";
 import { type BalanceStrategy, createChannelPool } from "./channel-pool.js";
 import { errorClientMiddleware } from "./error-client-middleware.js";
+import { metricsClientMiddleware } from "./metrics-client-middleware.js";
 import { requestIdClientMiddleware } from "./request-id-client-middleware.js";
 import { type ClientTlsOptions, channelCredentialsFor, clientTlsFromEnv } from "./tls.js";
 import {
@@ -205,9 +213,11 @@ export function createIsaClient<D extends CompatServiceDefinition>(
     .use(requestIdClientMiddleware)
     .use(retryMiddleware)
     .use(deadlineMiddleware);
-  const measured = options.metrics === false ? inner : inner.use(prometheusClientMiddleware());
+  const measured = options.metrics === false ? inner : inner.use(metricsClientMiddleware());
   const traced =
-    options.tracing === false ? measured : measured.use(openTelemetryClientMiddleware());
+    options.tracing === false
+      ? measured
+      : measured.use(whenTracing(openTelemetryClientMiddleware()));
   const plaintext = tls === false && !addresses.some((a) => a.startsWith("https://"));
   const factory = traced.use(errorClientMiddleware({ address: addresses.join(", "), plaintext }));
 
@@ -218,6 +228,34 @@ export function createIsaClient<D extends CompatServiceDefinition>(
       close,
     }) as IsaClient<D>;
   return create(defaults, () => pool.close());
+}
+
+// The tracer provider of a process with no OpenTelemetry SDK registered.
+const NOOP_TRACER_PROVIDER = new ProxyTracerProvider().getDelegate();
+
+/**
+ * True while no SDK is registered (the global provider is still the API's proxy with no
+ * delegate) and no propagator either: then nice-grpc-opentelemetry's span would be a
+ * non-recording one that injects nothing, so the call can skip it. Checked per call, as
+ * an SDK may be started after the client is made.
+ */
+function tracingIsOff(): boolean {
+  const provider = trace.getTracerProvider();
+  return (
+    provider instanceof ProxyTracerProvider &&
+    provider.getDelegate() === NOOP_TRACER_PROVIDER &&
+    propagation.fields().length === 0
+  );
+}
+
+/** `middleware`, skipped (the call handed straight on) while tracing is off. */
+function whenTracing(middleware: ClientMiddleware): ClientMiddleware {
+  return function tracingClientMiddleware<Request, Response>(
+    call: ClientMiddlewareCall<Request, Response>,
+    options: CallOptions,
+  ) {
+    return tracingIsOff() ? call.next(call.request, options) : middleware(call, options);
+  };
 }
 
 function withToken(
