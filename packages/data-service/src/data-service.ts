@@ -24,19 +24,6 @@ import type {
 import type { StorageService } from "./storage-service.js";
 import * as files from "./user-files.js";
 
-export type {
-  BehaviorAnalysis,
-  Caller,
-  DataServiceOptions,
-  EventTypeSummary,
-  FileInfo,
-  ReadOnlyQueryResult,
-  ReportDocument,
-  StoredFile,
-  StoreOptions,
-  UserData,
-} from "./service-types.js";
-
 interface Bound {
   shared: SharedState;
   caller: BoundCaller;

@@ -1,17 +1,5 @@
 export type { DataServiceConfig } from "./config.js";
 export { dataServiceConfigFromEnv, resultCacheOption } from "./config.js";
-export type {
-  BehaviorAnalysis,
-  Caller,
-  DataServiceOptions,
-  EventTypeSummary,
-  FileInfo,
-  ReadOnlyQueryResult,
-  ReportDocument,
-  StoredFile,
-  StoreOptions,
-  UserData,
-} from "./data-service.js";
 export { DataService } from "./data-service.js";
 export { parseDateRange, parseIsoDate } from "./dates.js";
 export { getDataService, getStorageService, resetServices } from "./factories.js";
@@ -29,6 +17,18 @@ export type { BoundQuery, ReportType } from "./report-registry.js";
 export { ReportRegistry, rejectUnknownParameters, reportKey } from "./report-registry.js";
 export { dailySummaryReport, defaultReportTypes, userActivityReport } from "./report-types.js";
 export type { ResultCacheOptions } from "./result-cache.js";
+export type {
+  BehaviorAnalysis,
+  Caller,
+  DataServiceOptions,
+  EventTypeSummary,
+  FileInfo,
+  ReadOnlyQueryResult,
+  ReportDocument,
+  StoredFile,
+  StoreOptions,
+  UserData,
+} from "./service-types.js";
 export {
   ANALYZE_BEHAVIOR_SQL,
   DAILY_SUMMARY_SQL,
