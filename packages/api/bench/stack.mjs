@@ -19,16 +19,20 @@ if (role === "services") {
 } else if (role === "api") {
   const api = await startApi({ ...apiConfigFromEnv(process.env), host: "127.0.0.1", port: 0 });
   close = api.close;
-  // Peak RSS between two "peak" messages (formats.mjs asks after each format).
-  let peak = process.memoryUsage.rss();
-  setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage.rss());
-  }, 10).unref();
-  process.on("message", (message) => {
-    if (message !== "peak") return;
-    process.send?.(Math.max(peak, process.memoryUsage.rss()));
-    peak = process.memoryUsage.rss();
-  });
+  // Peak RSS between two "peak" messages (formats.mjs asks after each format), sampled
+  // only when there is an IPC channel to ask through: analyze.mjs has none, and the
+  // sampling showed in its profiles.
+  if (process.send) {
+    let peak = process.memoryUsage.rss();
+    setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage.rss());
+    }, 10).unref();
+    process.on("message", (message) => {
+      if (message !== "peak") return;
+      process.send?.(Math.max(peak, process.memoryUsage.rss()));
+      peak = process.memoryUsage.rss();
+    });
+  }
   console.log(JSON.stringify({ url: api.url }));
 } else {
   throw new Error(`usage: stack.mjs services|api, got ${role}`);

@@ -27,26 +27,33 @@ export async function analyzeUserBehavior(
 ): Promise<BehaviorAnalysis> {
   const { start, end } = parseDateRange(startDate, endDate);
   const caller = as(ctx, userId);
-  const results = ctx.shared.results;
   const db = analyticsDatabaseId(caller.userId);
-  const key = resultKey(caller.userId, db, "analyzeUserBehavior", start, end);
-  // Read before the query: a write finishing after this moves the version past it.
-  const version = results ? await changeVersion(caller, db) : undefined;
-  const cached = results?.get<BehaviorAnalysis>(key, version);
-  if (cached) return cached;
-  const rows = await queryEvents(ctx, caller, ANALYZE_BEHAVIOR_SQL, { start, end });
-  const analysis: BehaviorAnalysis = {
-    user_id: userId,
-    period: `${start} to ${end}`,
-    start_date: start,
-    end_date: end,
-    events: rows.map((row) => ({
-      event_type: String(row.event_type),
-      count: Number(row.count),
-      avg_duration: row.avg_duration === null ? null : Number(row.avg_duration),
-    })),
+  const analyze = async (): Promise<BehaviorAnalysis> => {
+    const rows = await queryEvents(ctx, caller, ANALYZE_BEHAVIOR_SQL, { start, end });
+    return {
+      user_id: userId,
+      period: `${start} to ${end}`,
+      start_date: start,
+      end_date: end,
+      events: rows.map((row) => ({
+        event_type: String(row.event_type),
+        count: Number(row.count),
+        avg_duration: row.avg_duration === null ? null : Number(row.avg_duration),
+      })),
+    };
   };
-  return results ? results.set(key, version, analysis) : analysis;
+  const { results, versionReads } = ctx.shared;
+  if (!results || !versionReads) return analyze();
+  // Read before the query (a write finishing after this moves the version past it), by a
+  // call sent after this request arrived: ChangeVersionReads shares only such calls.
+  const version = await versionReads.read(`${caller.token}\n${db}`, () =>
+    changeVersion(caller, db),
+  );
+  return results.getOrRun(
+    resultKey(caller.userId, db, "analyzeUserBehavior", start, end),
+    version,
+    analyze,
+  );
 }
 
 /**

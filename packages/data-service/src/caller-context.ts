@@ -1,6 +1,7 @@
 import type { DuckdbClient } from "@isa-cloud/duckdb-client";
 import type { MinioClient } from "@isa-cloud/minio-client";
 import { AlreadyExistsError, NotFoundError } from "@isa-cloud/rpc/wire";
+import type { ChangeVersionReads } from "./change-version-reads.js";
 import { notFound, permissionDenied } from "./errors.js";
 import type { KnownSet } from "./known-set.js";
 import { analyticsDatabaseId, EVENTS_TABLE } from "./names.js";
@@ -9,15 +10,21 @@ import type { ResultCache } from "./result-cache.js";
 import type { StoreOptions, UserData } from "./service-types.js";
 import { CREATE_EVENTS_TABLE_SQL } from "./sql.js";
 
-/** What every view of one DataService shares: which buckets and tables exist, results. */
+/**
+ * What every view of one DataService shares: which buckets and tables exist, results and
+ * the change-version reads in flight (both undefined when the result cache is off).
+ */
 export interface SharedState {
   knownBuckets: KnownSet;
   knownTables: KnownSet;
   results: ResultCache | undefined;
+  versionReads: ChangeVersionReads<string | undefined> | undefined;
 }
 
 export interface BoundCaller {
   userId: string;
+  /** The token the clients send: what a shared call must have been made with. */
+  token: string;
   minio: MinioClient;
   duckdb: DuckdbClient;
 }

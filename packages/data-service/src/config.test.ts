@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dataServiceConfigFromEnv } from "./config.js";
+import { dataServiceConfigFromEnv, resultCacheOption } from "./config.js";
 
 describe("dataServiceConfigFromEnv", () => {
   it("defaults to the fixed local ports when nothing is set (the guide had no defaults)", () => {
@@ -38,5 +38,17 @@ describe("dataServiceConfigFromEnv", () => {
     expect(() => dataServiceConfigFromEnv({ ISA_GRPC_POOL_SIZE: "0" })).toThrow(
       /ISA_GRPC_POOL_SIZE/,
     );
+    for (const bad of ["-1", "lots", "1.5", "65537"]) {
+      expect(() => dataServiceConfigFromEnv({ ISA_RESULT_CACHE_MB: bad })).toThrow(
+        /ISA_RESULT_CACHE_MB/,
+      );
+    }
+  });
+
+  it("turns the result cache off with ISA_RESULT_CACHE_MB=0 and caps its bytes otherwise", () => {
+    expect(resultCacheOption(dataServiceConfigFromEnv({ ISA_RESULT_CACHE_MB: "0" }))).toBe(false);
+    expect(resultCacheOption(dataServiceConfigFromEnv({ ISA_RESULT_CACHE_MB: "4" }))).toEqual({
+      maxBytes: 4 * 1024 * 1024,
+    });
   });
 });

@@ -2,6 +2,7 @@ import type { Readable } from "node:stream";
 import type { QueryBatch } from "@isa-cloud/duckdb-client";
 import * as analyses from "./analyses.js";
 import type { BoundCaller, CallerContext, SharedState } from "./caller-context.js";
+import { ChangeVersionReads } from "./change-version-reads.js";
 import { importUserData } from "./event-import.js";
 import type { ImportFormat } from "./formats.js";
 import { KnownSet } from "./known-set.js";
@@ -64,7 +65,12 @@ export class DataService {
     this.#shared = bound?.shared ?? {
       knownBuckets: new KnownSet(),
       knownTables: new KnownSet(),
-      results: options.resultCache === false ? undefined : new ResultCache(options.resultCache),
+      ...(options.resultCache === false
+        ? { results: undefined, versionReads: undefined }
+        : {
+            results: new ResultCache(options.resultCache),
+            versionReads: new ChangeVersionReads(),
+          }),
     };
     this.#ctx = {
       bucket: this.bucket,
@@ -85,7 +91,7 @@ export class DataService {
     return new DataService(
       this.storage,
       { ...this.#options, reports: this.reports },
-      { shared: this.#shared, caller: { userId: caller.userId, ...clients } },
+      { shared: this.#shared, caller: { userId: caller.userId, token: caller.token, ...clients } },
     );
   }
 

@@ -20,9 +20,17 @@ interface Entry {
  * never served, only left for the LRU to drop. Keys name the caller and the database
  * (`resultKey`): one tenant's result is never another's. Values are shared between
  * callers of the same key, so they are frozen (deeply) when stored.
+ *
+ * `getOrRun` also shares a run in flight: callers asking for the same key at the same
+ * version while it is being computed wait for that one run instead of starting their own,
+ * so 64 concurrent requests for a dashboard run one analysis, not 64. (lru-cache's own
+ * `fetch` coalesces by key only, and would hand a caller who saw a newer version the
+ * result of a run started before it.)
  */
 export class ResultCache {
   readonly #lru: LRUCache<string, Entry>;
+  /** Runs in flight by key and version; each removes itself when it settles. */
+  readonly #running = new Map<string, Promise<unknown>>();
 
   constructor(options: ResultCacheOptions = {}) {
     this.#lru = new LRUCache<string, Entry>({
@@ -51,6 +59,25 @@ export class ResultCache {
     const bytes = key.length + (JSON.stringify(value)?.length ?? 0);
     this.#lru.set(key, { version, value: frozen }, { size: bytes });
     return frozen;
+  }
+
+  /**
+   * The result for `key` at `version`: kept, or being computed by another caller, or
+   * computed now by `run` (and kept). Without a version, `run` every time, unshared.
+   */
+  getOrRun<T>(key: string, version: string | undefined, run: () => Promise<T>): Promise<T> {
+    if (version === undefined) return run();
+    const kept = this.get<T>(key, version);
+    if (kept !== undefined) return Promise.resolve(kept);
+    const flight = JSON.stringify([key, version]);
+    let running = this.#running.get(flight) as Promise<T> | undefined;
+    if (!running) {
+      running = run()
+        .then((value) => this.set(key, version, value))
+        .finally(() => this.#running.delete(flight));
+      this.#running.set(flight, running);
+    }
+    return running;
   }
 
   get size(): number {

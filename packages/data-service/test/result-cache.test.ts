@@ -78,6 +78,45 @@ describe("analyzeUserBehavior's result cache", () => {
     expect(theirs.events.find((e) => e.event_type === "close")?.avg_duration).toBe(5);
   });
 
+  it("runs one analysis for identical requests that arrive together", async () => {
+    // A new DataService: nothing kept yet, so all eight meet the analysis in flight.
+    const cold = new DataService(storage).forCaller({ userId: "alice", token: aliceToken });
+    const answers = await Promise.all(Array.from({ length: 8 }, () => analyze(cold, "alice")));
+    expect(new Set(answers).size).toBe(1);
+  });
+
+  it("shows a write acknowledged while identical analyses run to every analysis asked after it", async () => {
+    const fresh = new DataService(storage).forCaller({ userId: "alice", token: aliceToken });
+    const running = Promise.all(Array.from({ length: 8 }, () => analyze(fresh, "alice")));
+    await storage
+      .forToken(aliceToken)
+      .duckdb.execute(
+        analyticsDatabaseId("alice"),
+        "INSERT INTO user_events (user_id, event_type, date, duration) VALUES ('alice', 'share', DATE '2024-05-06', 4)",
+      );
+    const after = await Promise.all(Array.from({ length: 8 }, () => analyze(fresh, "alice")));
+    for (const answer of after) {
+      expect(answer.events.find((e) => e.event_type === "share")).toEqual({
+        event_type: "share",
+        count: 1,
+        avg_duration: 4,
+      });
+    }
+    await running;
+  });
+
+  it("keeps two users' identical requests apart when they arrive together", async () => {
+    const [a, b] = await Promise.all([analyze(alice, "alice"), analyze(bob, "bob")]);
+    expect(a.user_id).toBe("alice");
+    expect(b.user_id).toBe("bob");
+    expect(a.events.some((e) => e.event_type === "share")).toBe(true);
+    expect(b.events.some((e) => e.event_type === "share")).toBe(false);
+  });
+
+  it("refuses another user's id before anything is read or shared", async () => {
+    await expect(analyze(bob, "alice")).rejects.toThrow(/not the caller's/);
+  });
+
   it("reads the database every time when turned off", async () => {
     const off = new DataService(storage, { resultCache: false }).forCaller({
       userId: "alice",
@@ -87,5 +126,16 @@ describe("analyzeUserBehavior's result cache", () => {
     const second = await analyze(off, "alice");
     expect(second).not.toBe(first);
     expect(second).toEqual(first);
+  });
+
+  it("answers anew after the database is deleted and made again with other events", async () => {
+    const before = await analyze(alice, "alice");
+    await storage.forToken(aliceToken).duckdb.deleteDatabase(analyticsDatabaseId("alice"));
+    // The events table is remembered per DataService; a new one makes it again.
+    const again = new DataService(storage).forCaller({ userId: "alice", token: aliceToken });
+    await load(again, "alice", "a3.csv", "date,event_type,duration\n2024-05-09,open,7\n");
+    const after = await analyze(alice, "alice");
+    expect(before.events.length).toBeGreaterThan(1);
+    expect(after.events).toEqual([{ event_type: "open", count: 1, avg_duration: 7 }]);
   });
 });

@@ -1,5 +1,5 @@
 import { isRequestId, newRequestId, REQUEST_ID_HEADER } from "@isa-cloud/rpc/wire";
-import type { FastifyServerOptions } from "fastify";
+import { type FastifyServerOptions, LogController } from "fastify";
 import type { OperationsOptions } from "./operations-options.js";
 
 /**
@@ -17,7 +17,7 @@ export function operationsFastifyOptions(operations: OperationsOptions = {}): Fa
       const offered = request.headers[REQUEST_ID_HEADER];
       return isRequestId(offered) ? offered : newRequestId();
     },
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   };
   if (operations.tls) {
     const { cert, key, clientCa } = operations.tls;
