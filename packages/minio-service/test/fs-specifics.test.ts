@@ -16,6 +16,7 @@ import {
   getObject,
   type Harness,
   MiB,
+  md5,
   putObject,
   putRequests,
   randomBody,
@@ -282,6 +283,46 @@ describe("filesystem backend on disk", () => {
       });
       await new Promise((resolve) => setTimeout(resolve, 200));
       await expectNoObject(h, alice, "disk", "cut-off.bin");
+      expect(await tmpEntries()).toEqual([]);
+    });
+
+    it("stores nothing when a chunked PUT (no Content-Length) is cut off midway", async () => {
+      const url = new URL(sign({ method: "PUT", key: "cut-off-chunked.bin" }));
+      await new Promise<void>((resolve) => {
+        const req = request(url, { method: "PUT" }); // Transfer-Encoding: chunked
+        req.on("error", () => resolve());
+        req.write(randomBody(256 * 1024), () => setTimeout(() => req.destroy(), 50));
+        req.on("close", () => resolve());
+      });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await expectNoObject(h, alice, "disk", "cut-off-chunked.bin");
+      expect(await tmpEntries()).toEqual([]);
+    });
+
+    it("stores a PUT sent in many small writes whole, with its MD5 as ETag", async () => {
+      const pieces = Array.from({ length: 300 }, (_, i) => randomBody(1 + ((i * 4099) % 20_000)));
+      const whole = Buffer.concat(pieces);
+      const etag = await new Promise<string | undefined>((resolve, reject) => {
+        const req = request(new URL(sign({ method: "PUT", key: "pieces.bin" })), {
+          method: "PUT",
+        });
+        req.on("response", (res) => {
+          res.resume();
+          res.on("end", () =>
+            res.statusCode === 200 ? resolve(res.headers.etag) : reject(new Error("not stored")),
+          );
+        });
+        req.on("error", reject);
+        let i = 0;
+        const next = () => {
+          if (i === pieces.length) return void req.end();
+          req.write(pieces[i++], () => setImmediate(next));
+        };
+        next();
+      });
+      expect(etag).toBe(`"${md5(whole)}"`);
+      const got = await getObject(h, alice, { bucketName: "disk", objectKey: "pieces.bin" });
+      expect(got.body.equals(whole)).toBe(true);
       expect(await tmpEntries()).toEqual([]);
     });
   });

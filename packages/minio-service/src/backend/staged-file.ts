@@ -34,9 +34,20 @@ export function stagedFile(path: string): StagedFile {
 }
 
 /**
- * Writes `body` to a new file in `dir` (named `namePrefix` + a random UUID), awaiting every
- * write so that the producer is paced by the disk, hashing the bytes on the way, then
- * fsyncs. When the body or the disk fails, the file is removed and the error rethrown.
+ * Bytes a body may have waiting for the disk while a write runs; the body is read on only
+ * once they are written. Bounds what one upload holds beyond what its transport buffers.
+ */
+const MAX_WAITING_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Writes `body` to a new file in `dir` (named `namePrefix` + a random UUID), hashing the
+ * bytes on the way, then fsyncs. The body is read on while the thread pool writes: chunks
+ * that arrive meanwhile are written together by the next `writev`, so a body of small
+ * chunks (an HTTP request's socket reads) costs a few large writes, and the producer is
+ * paced by the disk only when `MAX_WAITING_BYTES` wait, so a chunk is kept until written:
+ * the body must not reuse a chunk's memory once it has yielded it (gRPC messages, socket
+ * reads and `createReadStream` chunks are each fresh). When the body or the disk fails,
+ * the file is removed and the error rethrown.
  */
 export async function stageBody(
   dir: string,
@@ -47,16 +58,18 @@ export async function stageBody(
   const hash = createHash("md5");
   let size = 0;
   const file = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
+  const writer = batchingWriter(file, MAX_WAITING_BYTES);
   try {
     for await (const chunk of body) {
-      // The write runs on the thread pool while this thread hashes the same bytes.
-      const writing = writeAll(file, chunk);
+      writer.push(chunk); // starts a write on the thread pool while this thread hashes
       hash.update(chunk);
-      await writing;
       size += chunk.byteLength;
+      await writer.room();
     }
+    await writer.drain();
     await file.sync();
   } catch (err) {
+    await writer.settle(); // no write may still be running on the closed descriptor
     await file.close().catch(() => {});
     await unlink(path).catch(() => {});
     throw err;
@@ -65,9 +78,77 @@ export async function stageBody(
   return { ...stagedFile(path), size, md5: hash.digest("hex") };
 }
 
-async function writeAll(file: FileHandle, chunk: Uint8Array): Promise<void> {
-  for (let written = 0; written < chunk.byteLength; ) {
-    const { bytesWritten } = await file.write(chunk, written, chunk.byteLength - written);
-    written += bytesWritten;
+/**
+ * Writes the chunks pushed to it in order, one `writev` at a time of all that waits. A
+ * failed write fails it for good.
+ */
+function batchingWriter(file: FileHandle, maxWaitingBytes: number) {
+  let waiting: Uint8Array[] = [];
+  let waitingBytes = 0;
+  let idle = true;
+  let failure: { error: unknown } | undefined;
+  let batch: Promise<void> = Promise.resolve();
+
+  async function run(): Promise<void> {
+    idle = false;
+    try {
+      while (waiting.length > 0) {
+        const buffers = waiting;
+        waiting = [];
+        waitingBytes = 0;
+        batch = writeAll(file, buffers);
+        await batch;
+      }
+    } catch (error) {
+      failure ??= { error };
+      waiting = [];
+      waitingBytes = 0;
+    } finally {
+      idle = true; // in the same turn as the last look at `waiting`: a push never finds it stale
+    }
+  }
+  /** Resolves when no write runs; never rejects. */
+  async function idleNow(): Promise<void> {
+    while (!idle) await batch.catch(() => {});
+  }
+  function rethrow(): void {
+    if (failure) throw failure.error;
+  }
+
+  return {
+    push(chunk: Uint8Array): void {
+      rethrow();
+      waiting.push(chunk);
+      waitingBytes += chunk.byteLength;
+      if (idle) void run();
+    },
+    /** Waits while too many bytes wait; throws a failed write's error. */
+    async room(): Promise<void> {
+      while (waitingBytes >= maxWaitingBytes && !idle) await batch.catch(() => {});
+      rethrow();
+    },
+    /** Waits until everything pushed is written; throws a failed write's error. */
+    async drain(): Promise<void> {
+      await idleNow();
+      rethrow();
+    },
+    /** Waits until no write runs, whatever became of them. */
+    settle: idleNow,
+  };
+}
+
+/** Writes all of `buffers` at the file's position, however many calls it takes. */
+async function writeAll(file: FileHandle, buffers: Uint8Array[]): Promise<void> {
+  let rest = buffers;
+  while (rest.length > 0) {
+    let { bytesWritten } = await file.writev(rest);
+    let done = 0;
+    for (const buffer of rest) {
+      if (bytesWritten < buffer.byteLength) break;
+      bytesWritten -= buffer.byteLength;
+      done++;
+    }
+    const [partial, ...after] = rest.slice(done);
+    rest = partial ? [partial.subarray(bytesWritten), ...after] : [];
   }
 }
