@@ -3,11 +3,11 @@ import {
   DuckDBInstance,
   type DuckDBPreparedStatement,
 } from "@duckdb/node-api";
-import type { duckdb } from "@isa-cloud/proto";
+import { duckdb } from "@isa-cloud/proto";
 import { Status } from "nice-grpc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { QueryGuard } from "./query-guard.js";
-import { readBatches, runScript, type ScriptOptions } from "./sql-runner.js";
+import { readBatches, readColumnar, runScript, type ScriptOptions } from "./sql-runner.js";
 import { NULL_VALUE } from "./value-encoding.js";
 
 let instance: DuckDBInstance;
@@ -202,5 +202,56 @@ describe("runScript", () => {
     } finally {
       guard.dispose();
     }
+  });
+});
+
+describe("readColumnar", () => {
+  /** The ids of `sql`'s first column, message by message, read with the next chunk fetched ahead. */
+  async function ids(
+    sql: string,
+    opts: { maxRows?: number; timeoutMs?: number; stopAfter?: number } = {},
+  ) {
+    const guard = new QueryGuard(conn, opts.timeoutMs ?? 10_000);
+    const messages: bigint[][] = [];
+    try {
+      const result = await conn.stream(sql);
+      for await (const bytes of readColumnar(result, result.columnTypes(), guard, {
+        batchBytes: 1 << 20,
+        maxRows: opts.maxRows,
+        maxMessageBytes: 4 << 20,
+      })) {
+        const chunk = duckdb.ColumnarChunk.decode(bytes);
+        const data = chunk.vectors[0]!.data;
+        if (data?.$case !== "int64Data") throw new Error("expected int64 data");
+        const view = new DataView(data.value.buffer, data.value.byteOffset, data.value.byteLength);
+        messages.push(
+          Array.from({ length: chunk.rowCount }, (_, r) => view.getBigInt64(r * 8, true)),
+        );
+        if (messages.length === opts.stopAfter) break;
+      }
+    } finally {
+      guard.dispose();
+    }
+    return messages;
+  }
+
+  it("delivers every chunk in order, and stops at max rows", async () => {
+    const all = (await ids("SELECT range FROM range(10000)")).flat();
+    expect(all).toEqual(Array.from({ length: 10000 }, (_, r) => BigInt(r)));
+    const some = (await ids("SELECT range FROM range(10000)", { maxRows: 3000 })).flat();
+    expect(some).toEqual(all.slice(0, 3000));
+  });
+
+  it("leaves no fetch running on the connection when the reader stops early", async () => {
+    const first = await ids("SELECT range FROM range(1000000)", { stopAfter: 1 });
+    expect(first[0]![0]).toBe(0n);
+    expect((await conn.runAndReadAll("SELECT 42")).getRows()).toEqual([[42]]);
+  });
+
+  it("fails with DEADLINE_EXCEEDED when the query is interrupted between chunks", async () => {
+    await expect(
+      ids("SELECT range FROM range(100000000000) WHERE range % 7 = 3", { timeoutMs: 200 }),
+    ).rejects.toMatchObject({ code: Status.DEADLINE_EXCEEDED });
+    expect((await conn.runAndReadAll("SELECT 1")).getRows()).toEqual([[1]]);
   });
 });
