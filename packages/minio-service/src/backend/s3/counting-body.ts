@@ -1,15 +1,23 @@
-import { createHash } from "node:crypto";
+import { createHash, type Hash } from "node:crypto";
 import { Readable } from "node:stream";
 
-/** A body on its way to the store: counts and hashes it, and remembers (and signals) its failure. */
+/**
+ * A body on its way to the store: counts it, hashes it when asked (MD5 costs about 1 s of
+ * CPU per GiB), and remembers (and signals) its failure.
+ */
 export class CountingBody {
   size = 0;
   error: unknown;
-  private readonly hash = createHash("md5");
+  private readonly hash: Hash | undefined;
   private readonly controller = new AbortController();
   readonly signal: AbortSignal = this.controller.signal;
 
-  constructor(private readonly source: AsyncIterable<Uint8Array>) {}
+  constructor(
+    private readonly source: AsyncIterable<Uint8Array>,
+    { md5 }: { md5: boolean },
+  ) {
+    this.hash = md5 ? createHash("md5") : undefined;
+  }
 
   readable(): Readable {
     const stream = Readable.from(this.chunks(), { objectMode: false });
@@ -20,6 +28,7 @@ export class CountingBody {
   }
 
   md5(): string {
+    if (!this.hash) throw new Error("this body was not hashed; construct it with md5: true");
     return this.hash.copy().digest("hex");
   }
 
@@ -27,7 +36,7 @@ export class CountingBody {
     try {
       for await (const chunk of this.source) {
         this.size += chunk.byteLength;
-        this.hash.update(chunk);
+        this.hash?.update(chunk);
         yield chunk;
       }
     } catch (err) {

@@ -99,9 +99,9 @@ export class S3Multipart implements MultipartOperations {
       const staged = await stageBody(tmpdir(), body, "isa-minio-part-");
       spool = staged;
       length = staged.size;
-      counted = new CountingBody(createReadStream(staged.path));
+      counted = new CountingBody(createReadStream(staged.path), { md5: true });
     } else {
-      counted = new CountingBody(body);
+      counted = new CountingBody(body, { md5: true });
       length = size;
     }
     try {

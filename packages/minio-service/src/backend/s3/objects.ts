@@ -4,8 +4,9 @@ import { Upload } from "@aws-sdk/lib-storage";
 import { ServerError, Status } from "nice-grpc";
 import type { BucketLocation } from "../../tenant.js";
 import { type ByteRange, normalizeEtag, resolveRange } from "../../validation.js";
-import type { CopyInput, PutInput, StoredObject } from "../backend.js";
+import type { CopyInput, PutInput, ReadChunking, StoredObject } from "../backend.js";
 import type { ObjectOperations } from "../composed-backend.js";
+import { bodyIntoRooms } from "./body-into-rooms.js";
 import { CountingBody } from "./counting-body.js";
 import { httpStatusOf, isNotFound } from "./errors.js";
 import { physicalKey } from "./layout.js";
@@ -26,7 +27,9 @@ export class S3Objects implements ObjectOperations {
     body: AsyncIterable<Uint8Array>,
     input: PutInput,
   ): Promise<StoredObject> {
-    const counted = new CountingBody(body);
+    // The store's ETag is the answer (an MD5 for a single PUT, MD5-of-MD5s for a multipart
+    // one at AWS), so the bytes are not hashed here too.
+    const counted = new CountingBody(body, { md5: false });
     const params = {
       Bucket: this.store.bucket,
       Key: physicalKey(loc, key),
@@ -50,10 +53,12 @@ export class S3Objects implements ObjectOperations {
     } catch (err) {
       throw counted.error ?? this.store.mapped(err);
     }
+    // A store that answers a PUT without an ETag still has one for HEAD.
+    etag ??= (await this.stat(loc, key))?.etag ?? "";
     return {
       key,
       size: counted.size,
-      etag: normalizeEtag(etag ?? counted.md5()),
+      etag: normalizeEtag(etag),
       contentType: input.contentType,
       lastModified: new Date(),
       metadata: input.metadata,
@@ -77,6 +82,7 @@ export class S3Objects implements ObjectOperations {
     loc: BucketLocation,
     key: string,
     want: { offset: number; length: number },
+    chunking?: ReadChunking,
   ): Promise<{ info: StoredObject; range: ByteRange; body: Readable } | undefined> {
     const ranged = want.offset > 0 || want.length > 0;
     const last = want.length > 0 ? String(want.offset + want.length - 1) : "";
@@ -89,10 +95,14 @@ export class S3Objects implements ObjectOperations {
         }),
       );
       const total = totalSize(out.ContentRange, out.ContentLength ?? 0);
+      const body = out.Body as Readable;
       return {
         info: storedFrom(key, out, total),
         range: resolveRange(total, want.offset, want.length),
-        body: out.Body as Readable,
+        body:
+          chunking && out.ContentLength !== undefined
+            ? bodyIntoRooms(body, out.ContentLength, chunking)
+            : body,
       };
     } catch (err) {
       if (err instanceof ServerError) throw err;
