@@ -1,4 +1,5 @@
 import type { MinioRpc } from "./rpc-types.js";
+import type { TransferRoute } from "./transfer-route.js";
 import type { CallOptions } from "./types.js";
 
 /**
@@ -10,6 +11,8 @@ export interface ClientContext {
   readonly rpc: MinioRpc;
   /** Bytes per upload message (see rpc-types.ts, chunkSizeFor). */
   readonly chunkSize: number;
+  /** gRPC stream or presigned HTTP for object bytes, and the HTTP connections. */
+  readonly transfer: TransferRoute;
 }
 
 /**

@@ -24,4 +24,5 @@ export type {
   Progress,
   PutFileOptions,
   PutObjectOptions,
+  TransferMode,
 } from "./types.js";

@@ -8,6 +8,7 @@ import * as transfer from "./object-transfer.js";
 import * as objects from "./objects.js";
 import * as presign from "./presign.js";
 import { chunkSizeFor, type MinioRpc } from "./rpc-types.js";
+import { TransferRoute } from "./transfer-route.js";
 import type {
   BucketInfo,
   BucketPolicy,
@@ -48,22 +49,27 @@ const DEFAULT_FLOW_CONTROL_WINDOW = 4 * 1024 * 1024;
 export class MinioClient {
   readonly #ctx: ClientContext;
   readonly #options: MinioClientOptions;
+  /** False for a `withToken` view, which shares (and must not close) the HTTP connections. */
+  readonly #ownsTransfer: boolean;
 
   constructor(options: MinioClientOptions);
   /** @internal the view `withToken` makes: another client's connections, another token. */
-  constructor(options: MinioClientOptions, bound: MinioRpc);
-  constructor(options: MinioClientOptions, bound?: MinioRpc) {
+  constructor(options: MinioClientOptions, bound: { rpc: MinioRpc; transfer: TransferRoute });
+  constructor(options: MinioClientOptions, bound?: { rpc: MinioRpc; transfer: TransferRoute }) {
+    const { transfer: mode, transferThresholdBytes, ...rpcOptions } = options;
+    const transfer = bound?.transfer ?? new TransferRoute(mode, transferThresholdBytes);
     const rpc =
-      bound ??
+      bound?.rpc ??
       createIsaClient(FastMinIOServiceDefinition, {
-        ...options,
+        ...rpcOptions,
         channelOptions: {
           "grpc-node.flow_control_window": DEFAULT_FLOW_CONTROL_WINDOW,
           ...options.channelOptions,
         },
       });
     this.#options = options;
-    this.#ctx = { rpc, chunkSize: chunkSizeFor(options.maxMessageBytes) };
+    this.#ownsTransfer = bound === undefined;
+    this.#ctx = { rpc, chunkSize: chunkSizeFor(options.maxMessageBytes), transfer };
   }
 
   /**
@@ -72,7 +78,10 @@ export class MinioClient {
    * @example const asCaller = storage.withToken(identity.token);
    */
   withToken(token: string): MinioClient {
-    return new MinioClient(this.#options, this.#ctx.rpc.forToken(token));
+    return new MinioClient(this.#options, {
+      rpc: this.#ctx.rpc.forToken(token),
+      transfer: this.#ctx.transfer,
+    });
   }
 
   // ---- buckets (buckets.ts) ----
@@ -249,9 +258,13 @@ export class MinioClient {
     return transfer.downloadFile(this.#ctx, bucket, key, userId);
   }
 
-  /** Closes every channel of the pool; calls in flight fail. */
+  /**
+   * Closes every channel of the pool and the HTTP connections; calls in flight fail.
+   * On a `withToken` view it does nothing.
+   */
   close(): void {
     this.#ctx.rpc.close();
+    if (this.#ownsTransfer) this.#ctx.transfer.close();
   }
 }
 

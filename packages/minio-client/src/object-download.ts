@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import type { minio } from "@isa-cloud/proto";
 import { IsaError } from "@isa-cloud/rpc/wire";
 import { Status } from "nice-grpc-common";
@@ -9,7 +10,10 @@ export interface OpenedObject {
   info: ObjectInfo;
   /** Bytes this download will deliver: the range asked for, clipped to the object. */
   total: number;
-  chunks: AsyncGenerator<Uint8Array, void, undefined>;
+  /** The content, pulled as the caller reads; read it or `close()`. */
+  chunks: AsyncIterable<Uint8Array>;
+  /** The same content as a Readable (for the stream-shaped methods); take one or the other. */
+  stream(): Readable;
   /**
    * Cancels the call if it is still open. Needed when `chunks` may never have been
    * started: returning a generator that has not started skips its `finally`.
@@ -40,42 +44,65 @@ export async function openObject(
     await responses.return?.();
     throw error;
   }
-  const offset = Number(request.offset ?? 0n);
-  const available = Math.max(0, info.size - offset);
-  const length = Number(request.length ?? 0n);
-  const total = length > 0 ? Math.min(length, available) : available;
+  const total = rangeTotal(info.size, Number(request.offset ?? 0n), Number(request.length ?? 0n));
 
   async function* chunks(): AsyncGenerator<Uint8Array, void, undefined> {
-    let bytes = 0;
     try {
       while (true) {
         const next = await responses.next();
-        if (next.done) break;
+        if (next.done) return;
         const payload = next.value.payload;
         // Only chunks follow the info; anything else is ignored as an unknown addition.
-        if (payload?.$case !== "chunkData") continue;
-        bytes += payload.value.byteLength;
-        onProgress?.({ bytes, total });
-        yield payload.value;
-      }
-      if (bytes !== total) {
-        throw new IsaError(
-          "/isa.minio.MinIOService/GetObject",
-          Status.DATA_LOSS,
-          `the object's stream ended after ${bytes} of ${total} bytes`,
-        );
+        if (payload?.$case === "chunkData") yield payload.value;
       }
     } finally {
       // Stopping early (break, destroy, error) cancels the call on the server.
       await responses.return?.();
     }
   }
+  const content = delivered(chunks(), total, onProgress);
   return {
     info,
     total,
-    chunks: chunks(),
+    chunks: content,
+    stream: () => Readable.from(content, { objectMode: false }),
     close: async () => {
       await responses.return?.();
     },
   };
+}
+
+/**
+ * The chunks of a download with progress, checked to add up to `total`: a stream that
+ * ends short throws DATA_LOSS instead of a truncated object.
+ */
+export async function* delivered(
+  chunks: AsyncIterable<Uint8Array>,
+  total: number,
+  onProgress: ((progress: Progress) => void) | undefined,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  let bytes = 0;
+  for await (const chunk of chunks) {
+    bytes += chunk.byteLength;
+    onProgress?.({ bytes, total });
+    yield chunk;
+  }
+  if (bytes !== total) throw dataLoss(bytes, total);
+}
+
+/** A download that delivered `bytes` (fewer or more) of the `total` it announced. */
+export function dataLoss(bytes: number, total: number): IsaError {
+  return new IsaError(
+    "/isa.minio.MinIOService/GetObject",
+    Status.DATA_LOSS,
+    bytes < total
+      ? `the object's stream ended after ${bytes} of ${total} bytes`
+      : `the object's stream sent ${bytes} bytes, more than the ${total} it announced`,
+  );
+}
+
+/** Bytes a read of `length` (0: to the end) from `offset` delivers of an object of `size`. */
+export function rangeTotal(size: number, offset: number, length: number): number {
+  const available = Math.max(0, size - offset);
+  return length > 0 ? Math.min(length, available) : available;
 }

@@ -2,17 +2,20 @@ import { randomUUID } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { minio } from "@isa-cloud/proto";
-import { toSafeNumber } from "@isa-cloud/rpc/wire";
+import { ServiceUnavailableError, toSafeNumber } from "@isa-cloud/rpc/wire";
+import { Status } from "nice-grpc-common";
 import { type BodySource, bodySource, type ObjectBody, withProgress } from "./body-source.js";
 import { type ClientContext, callOptions } from "./client-context.js";
 import { assertSuccess, invalidArgument } from "./errors.js";
+import { HttpPathUnavailable } from "./http-transfer.js";
 import { toInt64 } from "./int64.js";
 import { MIN_PART_SIZE } from "./multipart-plan.js";
 import { multipartUpload } from "./multipart-upload.js";
-import { type OpenedObject, openObject } from "./object-download.js";
+import { dataLoss, type OpenedObject, openObject } from "./object-download.js";
+import { openOverHttp, putOverHttp } from "./presigned-transfer.js";
 import type { GetObjectOptions, ObjectInfo, PutFileOptions, PutObjectOptions } from "./types.js";
 
 const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
@@ -40,10 +43,7 @@ export async function getObject(
   key: string,
   opts?: GetObjectOptions,
 ): Promise<Buffer> {
-  const { chunks } = await open(ctx, bucket, key, opts, "");
-  const parts: Uint8Array[] = [];
-  for await (const chunk of chunks) parts.push(chunk);
-  return Buffer.concat(parts);
+  return collect(await open(ctx, bucket, key, opts, ""));
 }
 
 /**
@@ -56,8 +56,8 @@ export async function getObjectStream(
   key: string,
   opts?: GetObjectOptions,
 ): Promise<{ info: ObjectInfo; stream: Readable }> {
-  const { info, chunks, close } = await open(ctx, bucket, key, opts, "");
-  const stream = Readable.from(chunks, { objectMode: false });
+  const { info, stream: readable, close } = await open(ctx, bucket, key, opts, "");
+  const stream = readable();
   // Destroyed before the first read, the generator never ran: cancel the call here.
   stream.once("close", () => void close());
   return { info, stream };
@@ -74,10 +74,10 @@ export async function downloadToFile(
   path: string,
   opts?: GetObjectOptions,
 ): Promise<ObjectInfo> {
-  const { info, chunks, close } = await open(ctx, bucket, key, opts, "");
+  const { info, stream, close } = await open(ctx, bucket, key, opts, "");
   const temporary = join(dirname(path), `.${basename(path)}.${randomUUID()}.download`);
   try {
-    await pipeline(Readable.from(chunks, { objectMode: false }), createWriteStream(temporary));
+    await pipeline(stream(), createWriteStream(temporary));
     await rename(temporary, path);
   } catch (error) {
     await rm(temporary, { force: true });
@@ -113,6 +113,14 @@ export async function putFile(
   }
   const { size } = await stat(path);
   if (size <= partSize) return putObject(ctx, bucket, key, { path }, opts);
+  if (ctx.transfer.httpUpload(size, opts?.metadata)) {
+    // One presigned PUT streams faster than parallel gRPC parts; without it, multipart.
+    const source = await bodySource({ path }, ctx.chunkSize);
+    const sent = await overHttp(ctx, "GetPresignedPutURL", () =>
+      putOverHttp(ctx, { bucket, key, userId: "" }, source, size, opts),
+    );
+    if (sent) return sent;
+  }
   return multipartUpload(ctx.rpc, {
     bucket,
     key,
@@ -152,10 +160,7 @@ export async function downloadFile(
   key: string,
   userId?: string,
 ): Promise<Buffer> {
-  const { chunks } = await open(ctx, bucket, key, undefined, userId ?? "");
-  const parts: Uint8Array[] = [];
-  for await (const chunk of chunks) parts.push(chunk);
-  return Buffer.concat(parts);
+  return collect(await open(ctx, bucket, key, undefined, userId ?? ""));
 }
 
 async function put(
@@ -169,6 +174,12 @@ async function put(
   const source: BodySource = await bodySource(body, ctx.chunkSize);
   const total = opts?.contentLength ?? source.size;
   const contentLength = total === undefined ? 0n : toInt64("PutObject", "contentLength", total);
+  if (ctx.transfer.httpUpload(total, opts?.metadata)) {
+    const sent = await overHttp(ctx, "GetPresignedPutURL", () =>
+      putOverHttp(ctx, { bucket, key, userId }, source, total, opts),
+    );
+    if (sent) return sent;
+  }
   const onProgress = opts?.onProgress;
   const metadata: minio.PutObjectMetadata = {
     bucketName: bucket,
@@ -194,23 +205,95 @@ async function put(
   return { etag: response.etag, size: toSafeNumber(response.size, "size") };
 }
 
-function open(
+/**
+ * The whole download in one Buffer of the announced size, filled as chunks arrive: no
+ * list of chunks kept alive to be concatenated (a second copy) at the end.
+ */
+async function collect({ chunks, total }: OpenedObject): Promise<Buffer> {
+  const out = Buffer.allocUnsafe(total);
+  let at = 0;
+  for await (const chunk of chunks) {
+    if (at + chunk.byteLength > total) throw dataLoss(at + chunk.byteLength, total);
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out;
+}
+
+/**
+ * "auto" opens the gRPC stream, whose first message tells the size; for a large object it
+ * then moves to presigned HTTP, keeping the stream as the fallback until HTTP answered
+ * (the bytes the service sent ahead meanwhile are bounded by the receive window).
+ */
+async function open(
   ctx: ClientContext,
   bucket: string,
   key: string,
   opts: GetObjectOptions | undefined,
   userId: string,
 ): Promise<OpenedObject> {
-  return openObject(
-    ctx.rpc,
-    {
-      bucketName: bucket,
-      objectKey: key,
-      userId,
-      offset: toInt64("GetObject", "offset", opts?.offset ?? 0),
-      length: toInt64("GetObject", "length", opts?.length ?? 0),
-    },
-    callOptions(opts),
-    opts?.onProgress,
-  );
+  const offset = opts?.offset ?? 0;
+  const length = opts?.length ?? 0;
+  const request = {
+    bucketName: bucket,
+    objectKey: key,
+    userId,
+    offset: toInt64("GetObject", "offset", offset),
+    length: toInt64("GetObject", "length", length),
+  };
+  const target = { bucket, key, userId };
+  if (ctx.transfer.mode === "http") {
+    return orUnavailable("GetPresignedURL", () =>
+      openOverHttp(ctx, target, { offset, length }, opts),
+    );
+  }
+  const grpc = await openObject(ctx.rpc, request, callOptions(opts), opts?.onProgress);
+  if (!ctx.transfer.httpDownload(grpc.total)) return grpc;
+  try {
+    const http = await overHttp(ctx, "GetPresignedURL", () =>
+      openOverHttp(ctx, target, { offset, length }, opts, grpc.info),
+    );
+    if (!http) return grpc;
+    await grpc.close();
+    return http;
+  } catch (error) {
+    await grpc.close();
+    throw error;
+  }
+}
+
+/**
+ * Runs a presigned transfer. When the path is unavailable (no URL, endpoint not there),
+ * "auto" gets undefined and takes gRPC (keeping to it for a while if the endpoint was
+ * unreachable); "http" gets ServiceUnavailableError.
+ */
+async function overHttp<T>(
+  ctx: ClientContext,
+  presignMethod: string,
+  transfer: () => Promise<T>,
+): Promise<T | undefined> {
+  if (ctx.transfer.mode === "http") return orUnavailable(presignMethod, transfer);
+  try {
+    return await transfer();
+  } catch (error) {
+    if (!(error instanceof HttpPathUnavailable)) throw error;
+    ctx.transfer.markUnreachable();
+    return undefined;
+  }
+}
+
+async function orUnavailable<T>(presignMethod: string, transfer: () => Promise<T>): Promise<T> {
+  try {
+    return await transfer();
+  } catch (error) {
+    if (!(error instanceof HttpPathUnavailable)) throw error;
+    const unavailable = new ServiceUnavailableError(
+      `/isa.minio.MinIOService/${presignMethod}`,
+      Status.UNAVAILABLE,
+      error.message,
+      'transfer is "http"; "auto" would have taken the gRPC stream',
+    );
+    unavailable.cause = error;
+    throw unavailable;
+  }
 }

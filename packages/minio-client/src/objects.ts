@@ -20,9 +20,10 @@ export async function statObject(
   bucket: string,
   key: string,
   opts?: CallOptions,
+  userId = "",
 ): Promise<ObjectInfo> {
   const response = await ctx.rpc.statObject(
-    { bucketName: bucket, objectKey: key },
+    { bucketName: bucket, objectKey: key, userId },
     callOptions(opts),
   );
   return toObjectInfo(assertSuccess("StatObject", response).objectInfo);

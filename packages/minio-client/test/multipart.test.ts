@@ -23,7 +23,9 @@ let big: Buffer;
 
 beforeAll(async () => {
   storage = await startStorage();
-  client = await storage.client("dave");
+  // The gRPC multipart path; transfer "auto" would send these files in one presigned PUT
+  // (test/http-transfer.test.ts).
+  client = await storage.client("dave", { transfer: "grpc" });
   await client.createBucket("uploads");
   dir = await mkdtemp(join(tmpdir(), "minio-client-multipart-"));
   big = randomBytes(21 * MiB + 17);
@@ -118,6 +120,7 @@ describe("putFile", () => {
     const flaky = new MinioClient({
       address: storage.address,
       token: () => (++calls === 3 ? "not-a-jwt" : good),
+      transfer: "grpc",
     });
     try {
       const error = await rejectionOf(

@@ -26,7 +26,13 @@ export interface Storage {
 
 /** A real storage service on an ephemeral port over a fresh temp directory. */
 export async function startStorage(
-  options: { maxMessageBytes?: number; port?: number; secret?: string } = {},
+  options: {
+    maxMessageBytes?: number;
+    port?: number;
+    secret?: string;
+    /** Base URL of presigned URLs (the service's MINIO_PUBLIC_URL). Default: its own endpoint. */
+    publicUrl?: string;
+  } = {},
 ): Promise<Storage> {
   const root = await mkdtemp(join(tmpdir(), "minio-client-test-"));
   const secret = options.secret ?? `test-${randomUUID()}`;
@@ -39,6 +45,7 @@ export async function startStorage(
     presignSecret: `presign-${randomUUID()}`,
     maxMessageBytes: options.maxMessageBytes ?? 8 * 1024 * 1024,
     logLevel: "silent",
+    ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
   });
   const clients: MinioClient[] = [];
   const token = (sub: string, org?: string) => signToken({ secret, sub, ...(org ? { org } : {}) });
