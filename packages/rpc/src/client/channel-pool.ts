@@ -176,8 +176,10 @@ export function createChannelPool(opts: ChannelPoolOptions): ChannelPool {
     createCall(method: string, deadline: Deadline, host, parentCall, propagateFlags): Call {
       const entry = pick();
       entry.inFlight++;
-      const call = entry.channel.createCall(method, deadline, host, parentCall, propagateFlags);
-      return trackCall(call, () => entry.inFlight--);
+      return new TrackedCall(
+        entry.channel.createCall(method, deadline, host, parentCall, propagateFlags),
+        entry,
+      );
     },
     stats() {
       return entries.map((e) => ({
@@ -189,39 +191,80 @@ export function createChannelPool(opts: ChannelPoolOptions): ChannelPool {
   };
 }
 
-/** The same call, with `onDone` run once when its status arrives (however it ends). */
-function trackCall(call: Call, onDone: () => void): Call {
-  let released = false;
-  let started = false;
-  const release = () => {
-    if (!released) {
-      released = true;
-      onDone();
+/**
+ * The same call, taking its pool entry's in-flight count down once when its status arrives
+ * (however it ends). One object per call that is its own listener too: no closures.
+ */
+class TrackedCall implements Call, InterceptingListener {
+  readonly #call: Call;
+  readonly #entry: Entry;
+  #released = false;
+  #started = false;
+  #listener: InterceptingListener | undefined;
+
+  constructor(call: Call, entry: Entry) {
+    this.#call = call;
+    this.#entry = entry;
+  }
+
+  #release() {
+    if (!this.#released) {
+      this.#released = true;
+      this.#entry.inFlight--;
     }
-  };
-  return {
-    start(metadata, listener: InterceptingListener) {
-      started = true;
-      call.start(metadata, {
-        onReceiveMetadata: (m) => listener.onReceiveMetadata(m),
-        onReceiveMessage: (m) => listener.onReceiveMessage(m),
-        onReceiveStatus: (status) => {
-          release();
-          listener.onReceiveStatus(status);
-        },
-      });
-    },
-    cancelWithStatus(status, details) {
-      // Cancelled before start: no status will ever arrive to release the slot.
-      if (!started) release();
-      call.cancelWithStatus(status, details);
-    },
-    getPeer: () => call.getPeer(),
-    sendMessageWithContext: (context, message) => call.sendMessageWithContext(context, message),
-    startRead: () => call.startRead(),
-    halfClose: () => call.halfClose(),
-    getCallNumber: () => call.getCallNumber(),
-    setCredentials: (credentials) => call.setCredentials(credentials),
-    getAuthContext: () => call.getAuthContext(),
-  };
+  }
+
+  start(metadata: Parameters<Call["start"]>[0], listener: InterceptingListener) {
+    this.#started = true;
+    this.#listener = listener;
+    this.#call.start(metadata, this);
+  }
+
+  // The listener side: what the channel's call reports, handed on to grpc-js's listener.
+  onReceiveMetadata(metadata: Parameters<InterceptingListener["onReceiveMetadata"]>[0]) {
+    this.#listener!.onReceiveMetadata(metadata);
+  }
+
+  onReceiveMessage(message: unknown) {
+    this.#listener!.onReceiveMessage(message);
+  }
+
+  onReceiveStatus(status: Parameters<InterceptingListener["onReceiveStatus"]>[0]) {
+    this.#release();
+    this.#listener!.onReceiveStatus(status);
+  }
+
+  cancelWithStatus(status: Parameters<Call["cancelWithStatus"]>[0], details: string) {
+    // Cancelled before start: no status will ever arrive to release the slot.
+    if (!this.#started) this.#release();
+    this.#call.cancelWithStatus(status, details);
+  }
+
+  getPeer() {
+    return this.#call.getPeer();
+  }
+
+  sendMessageWithContext(context: Parameters<Call["sendMessageWithContext"]>[0], message: Buffer) {
+    this.#call.sendMessageWithContext(context, message);
+  }
+
+  startRead() {
+    this.#call.startRead();
+  }
+
+  halfClose() {
+    this.#call.halfClose();
+  }
+
+  getCallNumber() {
+    return this.#call.getCallNumber();
+  }
+
+  setCredentials(credentials: Parameters<Call["setCredentials"]>[0]) {
+    this.#call.setCredentials(credentials);
+  }
+
+  getAuthContext() {
+    return this.#call.getAuthContext();
+  }
 }

@@ -1,3 +1,4 @@
+import { credentials, Client as GrpcClient } from "@grpc/grpc-js";
 import { ProxyTracerProvider, propagation, trace } from "@opentelemetry/api";
 import type {
   CallOptions,
@@ -12,10 +13,10 @@ import { type DeadlineOptions, deadlineMiddleware } from "nice-grpc-client-middl
 import { type RetryOptions, retryMiddleware } from "nice-grpc-client-middleware-retry";
 import { openTelemetryClientMiddleware } from "nice-grpc-opentelemetry";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "../wire/limits.js";
-import { methodsOf } from "../wire/service-definition.js";
+import { type MethodShape, methodsOf, serviceNameOf } from "../wire/service-definition.js";
 import { type BalanceStrategy, createChannelPool } from "./channel-pool.js";
 import { errorClientMiddleware } from "./error-client-middleware.js";
-import { metricsClientMiddleware } from "./metrics-client-middleware.js";
+import { createUnaryMetrics, metricsClientMiddleware } from "./metrics-client-middleware.js";
 import { requestIdClientMiddleware } from "./request-id-client-middleware.js";
 import { type ClientTlsOptions, channelCredentialsFor, clientTlsFromEnv } from "./tls.js";
 import {
@@ -23,6 +24,7 @@ import {
   type TokenProvider,
   tokenClientMiddleware,
 } from "./token-client-middleware.js";
+import { createUnaryCall, type UnaryCallContext, type UnaryMethod } from "./unary-call.js";
 
 /** How retries back off; see `ClientOptions.retry` for which calls are retried at all. */
 export interface RetrySettings {
@@ -207,7 +209,9 @@ export function createIsaClient<D extends CompatServiceDefinition>(
   //   6. request id - the active request's `x-request-id`, on every attempt;
   //   7. token    - innermost: the call's own `token`, else the provider, asked on every
   //                 attempt, so a refreshed token is used by the next attempt.
-  // test/client.test.ts ("middleware order") checks this order.
+  // Unary calls take a direct path that does the same in this order in one function
+  // (`unary-call.ts`), unless tracing is on or the call asks for headers or trailers.
+  // rpc-server's test/client.test.ts ("middleware order") checks this order on both paths.
   const inner = createClientFactory()
     .use(tokenClientMiddleware(options.token))
     .use(requestIdClientMiddleware)
@@ -219,15 +223,98 @@ export function createIsaClient<D extends CompatServiceDefinition>(
       ? measured
       : measured.use(whenTracing(openTelemetryClientMiddleware()));
   const plaintext = tls === false && !addresses.some((a) => a.startsWith("https://"));
-  const factory = traced.use(errorClientMiddleware({ address: addresses.join(", "), plaintext }));
+  const errors = { address: addresses.join(", "), plaintext };
+  const factory = traced.use(errorClientMiddleware(errors));
+  const direct: UnaryCallContext = {
+    // grpc-js's own client over the pool, as nice-grpc makes one (the credentials are the
+    // pool's channels'; these are never used).
+    grpc: new GrpcClient("", credentials.createInsecure(), { channelOverride: pool }),
+    token: options.token,
+    metrics: options.metrics === false ? undefined : createUnaryMetrics(),
+    errors,
+    traced: options.tracing === false ? () => false : () => !tracingIsOff(),
+  };
+  const unaryMethods = Object.entries(methodsOf(definition)).flatMap(([name, method]) =>
+    method.requestStream || method.responseStream
+      ? []
+      : [[name, unaryMethodOf(definition, method)] as const],
+  );
 
   const defaults = defaultCallOptions(definition, options);
-  const create = (callDefaults: Record<string, IsaCallOptions>, close: () => void): IsaClient<D> =>
-    Object.assign(factory.create(definition, pool as never, callDefaults as never), {
+  const create = (
+    callDefaults: Record<string, IsaCallOptions>,
+    close: () => void,
+  ): IsaClient<D> => {
+    const client = factory.create(definition, pool as never, callDefaults as never) as Record<
+      string,
+      unknown
+    >;
+    for (const [name, method] of unaryMethods) {
+      const chain = client[name] as Parameters<typeof createUnaryCall>[3];
+      client[name] = createUnaryCall(
+        direct,
+        method,
+        { ...callDefaults["*"], ...callDefaults[name] },
+        chain,
+      );
+    }
+    return Object.assign(client, {
       forToken: (token: string) => create(withToken(callDefaults, token), () => {}),
       close,
-    }) as IsaClient<D>;
+    }) as unknown as IsaClient<D>;
+  };
   return create(defaults, () => pool.close());
+}
+
+/**
+ * A unary method of a ts-proto or grpc-js definition as grpc-js calls it, serialized as
+ * nice-grpc does (ts-proto requests through `fromPartial`, so partial requests work).
+ */
+function unaryMethodOf(definition: CompatServiceDefinition, method: MethodShape): UnaryMethod {
+  const m = method as MethodShape & {
+    name?: string;
+    options?: { idempotencyLevel?: string };
+    requestType?: MessageType;
+    responseType?: MessageType;
+    requestSerialize?: (value: unknown) => Buffer;
+    responseDeserialize?: (bytes: Buffer) => unknown;
+  };
+  const level = m.options?.idempotencyLevel;
+  const idempotent = level === "IDEMPOTENT" || level === "NO_SIDE_EFFECTS";
+  if (m.requestType && m.responseType) {
+    const { encode, fromPartial } = m.requestType;
+    return {
+      path: `/${serviceNameOf(definition)}/${m.name}`,
+      serialize: fromPartial
+        ? (value) => asBuffer(encode(fromPartial(value)).finish())
+        : (value) => asBuffer(encode(value).finish()),
+      deserialize: m.responseType.decode,
+      idempotent,
+    };
+  }
+  return {
+    path: m.path,
+    serialize: m.requestSerialize!,
+    deserialize: m.responseDeserialize!,
+    idempotent,
+  };
+}
+
+/**
+ * grpc-js wants a Buffer; this one shares the encoder's fresh bytes instead of copying them
+ * (nice-grpc's `Buffer.from(bytes)` copies).
+ */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes)
+    ? bytes
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** The part of a ts-proto message type that (de)serializing needs. */
+interface MessageType {
+  encode(value: unknown): { finish(): Uint8Array };
+  decode(bytes: Uint8Array): unknown;
+  fromPartial?: (value: unknown) => unknown;
 }
 
 // The tracer provider of a process with no OpenTelemetry SDK registered.
