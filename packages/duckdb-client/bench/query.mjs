@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { descriptorSetPath } from "@isa-cloud/proto";
 import { signToken } from "@isa-cloud/rpc-server";
+import { reportAim } from "../../../scripts/bench-aims.mjs";
 import { createDuckdbClient } from "../dist/index.js";
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
@@ -80,11 +81,19 @@ try {
         }
         return n;
       },
-      "service, ExecuteQueryColumnar, rows": columnar(async (stream, add) => {
-        for await (const _row of stream) add(1);
+      // Every column's values: typed arrays for the numbers and timestamps, the text of
+      // VARCHAR and DECIMAL decoded, as getColumnValues gives a value per cell.
+      "service, columnBatches (column values)": columnar(async (stream, add) => {
+        for await (const batch of stream.columnBatches()) {
+          for (const vector of batch.vectors) vector.values();
+          add(batch.rowCount);
+        }
       }),
-      "service, ExecuteQueryColumnar, batches": columnar(async (stream, add) => {
+      "service, batches (row objects)": columnar(async (stream, add) => {
         for await (const batch of stream.batches()) add(batch.rows.length);
+      }),
+      "service, rows one by one (row objects)": columnar(async (stream, add) => {
+        for await (const _row of stream) add(1);
       }),
     };
     const rates = Object.fromEntries(Object.keys(ways).map((name) => [name, []]));
@@ -114,11 +123,32 @@ try {
       };
     }
     console.table(large);
+    const columnValues = median(rates["service, columnBatches (column values)"]);
+    reportAim({
+      name: "columnar stream 1M rows x 5 cols vs in-process column values",
+      measured: `${fmt(columnValues)} rows/s`,
+      peer: `in-process getColumnValues ${fmt(values)} rows/s`,
+      ratio: columnValues / values,
+      target: 1,
+    });
+    const rowObjects = median(rates["service, batches (row objects)"]);
+    reportAim({
+      name: "columnar stream 1M rows x 5 cols as row objects vs in-process row objects",
+      measured: `${fmt(rowObjects)} rows/s`,
+      peer: `in-process yieldRowObjectJs ${fmt(objects)} rows/s`,
+      ratio: rowObjects / objects,
+      target: 1,
+    });
   }
 
   if (process.env.BENCH_PART !== "large") {
     // ---- small queries: this client next to the integration guide's Python (grpcio), each
-    // with the id bound as $id and pasted into the SQL, rounds in alternating order.
+    // with the id bound as $id and pasted into the SQL, rounds in alternating order; and
+    // two floors with no client layers at all, to tell our cost from the transport's: the
+    // same bound call made with grpc-js alone (what the client runs on) and with a bare
+    // node:http2 stream (no gRPC library).
+    const grpc = await import("@grpc/grpc-js");
+    const { duckdb } = await import("@isa-cloud/proto");
     const literalSql = (id) => `SELECT id, label, amount FROM items WHERE id = ${id}`;
     const small = {};
     const record = (name, figures) => {
@@ -126,9 +156,68 @@ try {
       small[name].push(figures);
     };
     const js = createDuckdbClient({ address, token });
-    const jsRun = async (bound) => {
-      const call = (i) =>
-        bound ? js.query(DB, SMALL_SQL, { id: i % 10000 }) : js.query(DB, literalSql(i % 10000));
+    const boundRequest = (i) => ({
+      databaseId: DB,
+      userId: "",
+      query: SMALL_SQL,
+      parameters: { id: { kind: { $case: "intValue", value: BigInt(i % 10000) } } },
+      maxRows: 0,
+      timeoutSeconds: 0,
+      explain: false,
+      readOnly: false,
+    });
+    // What the guide's _convert_value does (python-peer.py's rows_of): each cell's value.
+    const cells = (response) => response.rows.map((row) => row.values.map((v) => v.kind?.value));
+    const PATH = "/isa.duckdb.DuckDBService/ExecuteQuery";
+    const encodeRequest = (request) =>
+      Buffer.from(duckdb.ExecuteQueryRequest.encode(request).finish());
+    const grpcJs = new grpc.Client(address, grpc.credentials.createInsecure());
+    const grpcMetadata = new grpc.Metadata();
+    grpcMetadata.set("authorization", `Bearer ${token}`);
+    const grpcJsCall = (i) =>
+      new Promise((resolve, reject) => {
+        grpcJs.makeUnaryRequest(
+          PATH,
+          encodeRequest,
+          (bytes) => duckdb.ExecuteQueryResponse.decode(bytes),
+          boundRequest(i),
+          grpcMetadata,
+          { deadline: Date.now() + 30_000 },
+          (err, response) => (err ? reject(err) : resolve(cells(response))),
+        );
+      });
+    const { connect } = await import("node:http2");
+    const session = connect(`http://${address}`);
+    const http2Call = (i) =>
+      new Promise((resolve, reject) => {
+        const message = encodeRequest(boundRequest(i));
+        const frame = Buffer.allocUnsafe(5 + message.length);
+        frame[0] = 0;
+        frame.writeUInt32BE(message.length, 1);
+        message.copy(frame, 5);
+        const stream = session.request({
+          ":method": "POST",
+          ":path": PATH,
+          "content-type": "application/grpc",
+          te: "trailers",
+          "grpc-timeout": "30S",
+          authorization: `Bearer ${token}`,
+        });
+        const chunks = [];
+        let status;
+        stream.on("data", (chunk) => chunks.push(chunk));
+        stream.on("trailers", (trailers) => {
+          status = trailers["grpc-status"];
+        });
+        stream.on("error", reject);
+        stream.on("end", () => {
+          if (status !== "0") return reject(new Error(`grpc-status ${status}`));
+          const body = Buffer.concat(chunks);
+          resolve(cells(duckdb.ExecuteQueryResponse.decode(body.subarray(5))));
+        });
+        stream.end(frame);
+      });
+    const jsRun = async (call) => {
       for (let i = 0; i < 200; i++) await call(i);
       const latencies = [];
       const cpu = process.cpuUsage();
@@ -174,18 +263,31 @@ try {
       await once(python, "exit");
       return JSON.parse(out);
     };
+    // Settle: the service has just written the table; give it calls until it is warm.
+    for (let i = 0; i < 1_000; i++) await js.query(DB, SMALL_SQL, { id: i });
+    const CLIENT = "client, $id bound";
+    const LITERAL = "client, id in the SQL";
+    const PEER = "Python grpcio (guide), $id bound";
     for (let round = 0; round < REPEATS; round++) {
       const runs = [
-        ["client, $id bound", () => jsRun(true)],
-        ["client, id in the SQL", () => jsRun(false)],
-        ["Python grpcio (guide), $id bound", () => pyRun(true)],
+        [CLIENT, () => jsRun((i) => js.query(DB, SMALL_SQL, { id: i % 10000 }))],
+        [LITERAL, () => jsRun((i) => js.query(DB, literalSql(i % 10000)))],
+        ["floor: grpc-js alone, $id bound", () => jsRun(grpcJsCall)],
+        ["floor: node:http2 alone, $id bound", () => jsRun(http2Call)],
+        [PEER, () => pyRun(true)],
         ["Python grpcio (guide), id in the SQL", () => pyRun(false)],
       ];
-      for (const [name, run] of round % 2 === 0 ? runs : runs.reverse()) record(name, await run());
+      // Each round starts at another way, so that no way is first (right after the table
+      // was written, while the service may still be busy with it) in two rounds of three.
+      const start = round * 2;
+      for (const [name, run] of [...runs.slice(start), ...runs.slice(0, start)]) {
+        record(name, await run());
+      }
     }
     js.close();
+    grpcJs.close();
+    session.close();
     const medianOf = (name, key) => median(small[name].map((r) => r[key]));
-    const peer = "Python grpcio (guide), $id bound";
     const table = {};
     for (const name of Object.keys(small)) {
       table[name] = {
@@ -194,16 +296,52 @@ try {
         "p99 ms": medianOf(name, "p99").toFixed(2),
         "client CPU ms/query": medianOf(name, "cpuMs").toFixed(3),
         "queries/s (32 in flight)": fmt(medianOf(name, "qps32")),
-        "q/s vs Python bound (1 / 32 in flight)": `${(medianOf(name, "qps") / medianOf(peer, "qps")).toFixed(2)} / ${(medianOf(name, "qps32") / medianOf(peer, "qps32")).toFixed(2)}`,
+        "q/s vs Python bound (1 / 32 in flight)": `${(medianOf(name, "qps") / medianOf(PEER, "qps")).toFixed(2)} / ${(medianOf(name, "qps32") / medianOf(PEER, "qps32")).toFixed(2)}`,
       };
     }
     console.log(
-      `\nSmall query (${SMALL_SQL}; ${fmt(SMALL)} sequential, then ${fmt(SMALL * 2)} with 32 in flight; one channel; median of ${REPEATS} alternating rounds; load average ${loadavg()[0].toFixed(1)})`,
+      `\nSmall query (${SMALL_SQL}; ${fmt(SMALL)} sequential, then ${fmt(SMALL * 2)} with 32 in flight; one channel; median of ${REPEATS} rounds, each starting at another way; load average ${loadavg()[0].toFixed(1)})`,
     );
     console.table(table);
-    console.log(
-      `bound / literal, client: ${(medianOf("client, id in the SQL", "qps") / medianOf("client, $id bound", "qps")).toFixed(2)}x the time per query`,
-    );
+    const qps = (name) => `${fmt(medianOf(name, "qps"))} q/s`;
+    const qps32 = (name) => `${fmt(medianOf(name, "qps32"))} q/s`;
+    const cpu = (name) => `${medianOf(name, "cpuMs").toFixed(3)} ms`;
+    reportAim({
+      name: "small query q/s, 1 in flight, vs Python grpcio",
+      measured: qps(CLIENT),
+      peer: `Python ${qps(PEER)}`,
+      ratio: medianOf(CLIENT, "qps") / medianOf(PEER, "qps"),
+      target: 1,
+    });
+    reportAim({
+      name: "small query q/s, 32 in flight, vs Python grpcio",
+      measured: qps32(CLIENT),
+      peer: `Python ${qps32(PEER)}`,
+      ratio: medianOf(CLIENT, "qps32") / medianOf(PEER, "qps32"),
+      target: 1,
+    });
+    reportAim({
+      name: "client CPU per small query vs Python grpcio",
+      measured: cpu(CLIENT),
+      peer: `Python ${cpu(PEER)} (floors: grpc-js alone ${cpu("floor: grpc-js alone, $id bound")}, node:http2 alone ${cpu("floor: node:http2 alone, $id bound")})`,
+      ratio: medianOf(PEER, "cpuMs") / medianOf(CLIENT, "cpuMs"),
+      target: 1,
+    });
+    reportAim({
+      name: "p99 at 1 in flight vs 5 ms",
+      measured: `${medianOf(CLIENT, "p99").toFixed(2)} ms`,
+      peer: `5 ms (Python ${medianOf(PEER, "p99").toFixed(2)} ms)`,
+      ratio: 5 / medianOf(CLIENT, "p99"),
+      target: 1,
+    });
+    // Time per query at 1 in flight, the service's binding included.
+    reportAim({
+      name: "bound parameter vs literal SQL",
+      measured: `$id bound ${qps(CLIENT)}`,
+      peer: `id in the SQL ${qps(LITERAL)}`,
+      ratio: medianOf(CLIENT, "qps") / medianOf(LITERAL, "qps"),
+      target: 0.95,
+    });
   }
   client.close();
 } finally {

@@ -1,4 +1,3 @@
-import { DuckDBServiceDefinition } from "@isa-cloud/proto";
 import { createIsaClient } from "@isa-cloud/rpc/client";
 import * as catalog from "./catalog.js";
 import * as databases from "./databases.js";
@@ -8,6 +7,7 @@ import type { Params } from "./query-request.js";
 import type { QueryStream } from "./query-stream.js";
 import { QueryStreamer } from "./query-streamer.js";
 import type { ClientContext } from "./rpc-context.js";
+import { DuckdbWireDefinition } from "./service-definition.js";
 import * as status from "./service-status.js";
 import * as transfer from "./transfer.js";
 import type {
@@ -51,7 +51,7 @@ export class DuckdbClient {
     const { userId = "", timestamps = "date", ...clientOptions } = options;
     this.#options = options;
     this.#ctx = bound?.ctx ?? {
-      rpc: createIsaClient(DuckDBServiceDefinition, clientOptions),
+      rpc: createIsaClient(DuckdbWireDefinition, clientOptions),
       userId,
       decode: { timestamps },
     };

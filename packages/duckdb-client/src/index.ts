@@ -1,6 +1,7 @@
 // The typed errors this client throws, re-exported so one import covers both; the list
 // lives in one place, @isa-cloud/rpc/errors.
 export * from "@isa-cloud/rpc/errors";
+export type { ColumnVector, KindOf, VectorKind } from "./column-vector.js";
 export { createDuckdbClient, DuckdbClient } from "./duckdb-client.js";
 export type { DuckdbField, DuckdbType } from "./duckdb-type.js";
 export { parseDuckdbType } from "./duckdb-type.js";
@@ -10,6 +11,7 @@ export type { Column } from "./row-decoder.js";
 export type {
   BatchResult,
   CallOptions,
+  ColumnBatch,
   ColumnDefinition,
   ColumnInfo,
   ColumnStats,

@@ -1,13 +1,15 @@
 import type { duckdb } from "@isa-cloud/proto";
 import { IsaError } from "@isa-cloud/rpc/wire";
 import { Status } from "nice-grpc-common";
+import { vectorOfValues } from "./column-vector.js";
 import { createColumnarDecoder } from "./columnar-decoder.js";
+import type { ColumnarFrame } from "./columnar-frame.js";
 import { assertSuccess, invalidArgument } from "./errors.js";
 import { type Params, queryDecodeOptions, queryRequest } from "./query-request.js";
-import { QueryStream } from "./query-stream.js";
+import { QueryStream, type StreamChunk } from "./query-stream.js";
 import { createRowDecoder } from "./row-decoder.js";
 import { type ClientContext, callOptions } from "./rpc-context.js";
-import type { CallOptions, QueryBatch, StreamOptions } from "./types.js";
+import type { CallOptions, StreamOptions } from "./types.js";
 import type { DecodeOptions } from "./value-decoder.js";
 
 const TRANSPORTS: ReadonlyArray<StreamOptions["transport"]> = ["auto", "columnar", "rows"];
@@ -61,7 +63,7 @@ export class QueryStreamer {
     request: duckdb.ExecuteQueryRequest,
     call: CallOptions,
     decodeOptions: DecodeOptions,
-  ): AsyncGenerator<QueryBatch<T>> {
+  ): AsyncGenerator<StreamChunk<T>> {
     let decoder: ReturnType<typeof createRowDecoder<T>> | undefined;
     for await (const chunk of this.#ctx.rpc.executeQueryStream(request, call)) {
       assertSuccess("executeQueryStream", chunk);
@@ -69,7 +71,20 @@ export class QueryStreamer {
       const rows = chunk.rows;
       const out = new Array<T>(rows.length);
       for (let i = 0; i < rows.length; i++) out[i] = decoder.decode(rows[i]!);
-      yield { columns: decoder.columns, rows: out };
+      const columns = decoder.columns;
+      yield {
+        columns,
+        rowCount: out.length,
+        rows: () => out,
+        // The rows transport has no packed vectors: each column of the decoded rows.
+        vectors: () =>
+          columns.map((column) =>
+            vectorOfValues(
+              column,
+              out.map((row) => (row as Record<string, unknown>)[column.name]),
+            ),
+          ),
+      };
     }
   }
 
@@ -83,10 +98,10 @@ export class QueryStreamer {
     call: CallOptions,
     decodeOptions: DecodeOptions,
     fallback: boolean,
-  ): AsyncGenerator<QueryBatch<T>> {
+  ): AsyncGenerator<StreamChunk<T>> {
     const chunks = this.#ctx.rpc.executeQueryColumnar(request, call)[Symbol.asyncIterator]();
     try {
-      let next: IteratorResult<duckdb.ColumnarChunk>;
+      let next: IteratorResult<ColumnarFrame>;
       try {
         next = await chunks.next();
       } catch (err) {
@@ -100,9 +115,16 @@ export class QueryStreamer {
       this.#service.columnar = true;
       let decoder: ReturnType<typeof createColumnarDecoder<T>> | undefined;
       while (!next.done) {
-        const chunk = next.value;
-        decoder ??= createColumnarDecoder<T>(chunk.columns, chunk.columnTypes, decodeOptions);
-        yield { columns: decoder.columns, rows: decoder.decode(chunk) };
+        const frame = next.value;
+        decoder ??= createColumnarDecoder<T>(frame.columns, frame.columnTypes, decodeOptions);
+        const { columns, rows } = decoder;
+        const vectors = decoder.vectors(frame);
+        yield {
+          columns,
+          rowCount: frame.rowCount,
+          rows: () => rows(vectors),
+          vectors: () => vectors,
+        };
         next = await chunks.next();
       }
     } finally {

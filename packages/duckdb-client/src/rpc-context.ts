@@ -1,10 +1,11 @@
 import type { DuckDBServiceDefinition } from "@isa-cloud/proto";
 import type { IsaClient } from "@isa-cloud/rpc/client";
+import type { DuckdbWireDefinition } from "./service-definition.js";
 import type { CallOptions } from "./types.js";
 import type { DecodeOptions } from "./value-decoder.js";
 
-/** The generated DuckDBService client, behind @isa-cloud/rpc's middleware. */
-export type DuckdbRpc = IsaClient<DuckDBServiceDefinition>;
+/** The DuckDBService client (columnar responses left as bytes), behind @isa-cloud/rpc's middleware. */
+export type DuckdbRpc = IsaClient<DuckdbWireDefinition>;
 
 /** A DuckDBService method, by its name in the generated client (`executeQuery`). */
 export type Method = keyof DuckDBServiceDefinition["methods"];

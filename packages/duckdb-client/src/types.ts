@@ -1,4 +1,5 @@
 import type { ClientOptions } from "@isa-cloud/rpc/client";
+import type { ColumnVector } from "./column-vector.js";
 import type { Column } from "./row-decoder.js";
 import type { TimestampMode } from "./value-decoder.js";
 
@@ -73,6 +74,15 @@ export interface QueryResult<T> {
 export interface QueryBatch<T> {
   columns: Column[];
   rows: T[];
+}
+
+/** One chunk of a streamed result, column by column (`QueryStream.columnBatches()`). */
+export interface ColumnBatch {
+  columns: Column[];
+  /** Rows in this chunk (it may hold none). */
+  rowCount: number;
+  /** One per column, in column order. */
+  vectors: ColumnVector[];
 }
 
 export interface StatementResult {
