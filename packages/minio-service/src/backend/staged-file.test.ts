@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { md5WorkerJobs, WORKER_MIN_BYTES } from "./md5-worker.js";
 import { stageBody } from "./staged-file.js";
 
 describe("stageBody", () => {
@@ -37,10 +38,56 @@ describe("stageBody", () => {
     expect((await readFile(staged.path)).equals(whole)).toBe(true);
   });
 
-  it("writes an empty body as an empty file", async () => {
+  const md5 = (bytes: Uint8Array) => createHash("md5").update(bytes).digest("hex");
+
+  it("writes an empty body as an empty file, with the MD5 of nothing", async () => {
     const staged = await stageBody(dir, []);
     expect(staged.size).toBe(0);
+    expect(staged.md5).toBe("d41d8cd98f00b204e9800998ecf8427e");
     expect((await readFile(staged.path)).length).toBe(0);
+  });
+
+  it("gives a tiny body its exact MD5", async () => {
+    const staged = await stageBody(dir, [Buffer.from("x"), Buffer.from("yz")]);
+    expect(staged.md5).toBe(md5(Buffer.from("xyz")));
+    expect(await readFile(staged.path, "utf8")).toBe("xyz");
+  });
+
+  it("hashes a body of several MiB right when its chunks are slices of one pooled buffer", async () => {
+    // gRPC messages and socket reads can be views into a larger buffer: the hash must copy
+    // exactly each view's bytes, at each view's offset, not its whole backing memory.
+    const backing = randomBytes(3 * WORKER_MIN_BYTES + 12345);
+    const cuts = [0, 17, 700_001, WORKER_MIN_BYTES, 2 * WORKER_MIN_BYTES + 3, backing.length];
+    const slices = cuts.slice(1).map((end, i) => backing.subarray(cuts[i], end));
+    const staged = await stageBody(dir, slices);
+    expect(staged.size).toBe(backing.length);
+    expect(staged.md5).toBe(md5(backing));
+    expect((await readFile(staged.path)).equals(backing)).toBe(true);
+    expect(md5WorkerJobs()).toBe(0);
+  });
+
+  it("gives each of many concurrent bodies its own MD5", async () => {
+    const bodies = Array.from({ length: 12 }, (_, i) =>
+      Array.from({ length: 8 + i }, (_, j) =>
+        randomBytes(200_000 + ((i * 31 + j * 7) % 97) * 1000),
+      ),
+    );
+    const staged = await Promise.all(
+      bodies.map((chunks) =>
+        stageBody(
+          dir,
+          (async function* () {
+            for (const chunk of chunks) {
+              await nextTurn(); // the bodies' chunks interleave
+              yield chunk;
+            }
+          })(),
+        ),
+      ),
+    );
+    for (const [i, chunks] of bodies.entries())
+      expect(staged[i]?.md5).toBe(md5(Buffer.concat(chunks)));
+    expect(md5WorkerJobs()).toBe(0);
   });
 
   it("removes the file and rethrows when the body fails midway", async () => {
@@ -51,6 +98,36 @@ describe("stageBody", () => {
     })();
     await expect(stageBody(dir, failing)).rejects.toThrow("connection cut");
     expect(await readdir(dir)).toEqual([]);
+    expect(md5WorkerJobs()).toBe(0); // past WORKER_MIN_BYTES, so a job had started
+  });
+
+  it("drops a failed body's hash job while others go on", async () => {
+    const good = pieces(60);
+    const [failed, done] = await Promise.allSettled([
+      stageBody(
+        dir,
+        (async function* () {
+          for (const chunk of pieces(60)) {
+            await nextTurn();
+            yield chunk;
+          }
+          throw new Error("client went away");
+        })(),
+      ),
+      stageBody(
+        dir,
+        (async function* () {
+          for (const chunk of good) {
+            await nextTurn();
+            yield chunk;
+          }
+        })(),
+      ),
+    ]);
+    expect(failed).toMatchObject({ status: "rejected", reason: { message: "client went away" } });
+    expect(done).toMatchObject({ status: "fulfilled", value: { md5: md5(Buffer.concat(good)) } });
+    expect(md5WorkerJobs()).toBe(0);
+    expect(await readdir(dir)).toHaveLength(1);
   });
 
   it("fails with ENOENT and leaves nothing when the directory is missing", async () => {

@@ -1,7 +1,8 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { constants } from "node:fs";
 import { type FileHandle, open, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
+import { md5Stream } from "./md5-worker.js";
 
 /**
  * A complete, fsynced file under a temporary name, waiting to be moved into place (so
@@ -41,13 +42,14 @@ const MAX_WAITING_BYTES = 4 * 1024 * 1024;
 
 /**
  * Writes `body` to a new file in `dir` (named `namePrefix` + a random UUID), hashing the
- * bytes on the way, then fsyncs. The body is read on while the thread pool writes: chunks
+ * bytes on the way (in the MD5 worker once the body is large, `md5-worker.ts`), then
+ * fsyncs. The body is read on while the thread pool writes and the worker hashes: chunks
  * that arrive meanwhile are written together by the next `writev`, so a body of small
  * chunks (an HTTP request's socket reads) costs a few large writes, and the producer is
  * paced by the disk only when `MAX_WAITING_BYTES` wait, so a chunk is kept until written:
  * the body must not reuse a chunk's memory once it has yielded it (gRPC messages, socket
  * reads and `createReadStream` chunks are each fresh). When the body or the disk fails,
- * the file is removed and the error rethrown.
+ * the file is removed, the hash job dropped and the error rethrown.
  */
 export async function stageBody(
   dir: string,
@@ -55,27 +57,33 @@ export async function stageBody(
   namePrefix = "",
 ): Promise<StagedFile & { size: number; md5: string }> {
   const path = join(dir, `${namePrefix}${randomUUID()}`);
-  const hash = createHash("md5");
   let size = 0;
   const file = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
   const writer = batchingWriter(file, MAX_WAITING_BYTES);
+  const hash = md5Stream();
+  let md5: string;
   try {
     for await (const chunk of body) {
-      writer.push(chunk); // starts a write on the thread pool while this thread hashes
+      writer.push(chunk); // starts a write on the thread pool while the chunk is hashed
       hash.update(chunk);
       size += chunk.byteLength;
       await writer.room();
+      await hash.room();
     }
+    const digest = hash.digest(); // the worker finishes while the disk does
+    digest.catch(() => {}); // awaited below, unless the disk fails first
     await writer.drain();
     await file.sync();
+    md5 = await digest;
   } catch (err) {
+    hash.cancel();
     await writer.settle(); // no write may still be running on the closed descriptor
     await file.close().catch(() => {});
     await unlink(path).catch(() => {});
     throw err;
   }
   await file.close();
-  return { ...stagedFile(path), size, md5: hash.digest("hex") };
+  return { ...stagedFile(path), size, md5 };
 }
 
 /**
