@@ -120,7 +120,8 @@ export const VARIABLES: readonly Variable[] = [
     name: "MINIO_PUBLIC_URL",
     readBy: ["storage"],
     default: "http://<host>:<MINIO_HTTP_PORT>",
-    description: "base of presigned URLs as clients reach the HTTP endpoint",
+    description:
+      "base of presigned URLs as clients reach the HTTP endpoint; minio-client moves objects of 8 MiB and more through it, in-cluster services too, so it must be an address they all reach",
   },
   {
     name: "DUCKDB_GRPC_HOST",
