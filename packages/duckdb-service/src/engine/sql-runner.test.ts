@@ -8,6 +8,7 @@ import { Status } from "nice-grpc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { QueryGuard } from "./query-guard.js";
 import { readBatches, readColumnar, runScript, type ScriptOptions } from "./sql-runner.js";
+import { STATEMENTS_PER_CONNECTION, statementCacheOf } from "./statement-cache.js";
 import { NULL_VALUE } from "./value-encoding.js";
 
 let instance: DuckDBInstance;
@@ -201,6 +202,143 @@ describe("runScript", () => {
       expect(batches.length).toBeGreaterThan(5);
     } finally {
       guard.dispose();
+    }
+  });
+});
+
+describe("runScript with kept statements", () => {
+  let cached: DuckDBConnection;
+  let version = 0;
+  const keep = { changeVersion: () => String(version) };
+
+  beforeAll(async () => {
+    cached = await instance.connect();
+  });
+
+  afterAll(() => cached.closeSync());
+
+  /** The prepared statement `sql` ran as, and its rows' values as plain JS. */
+  async function run(
+    sql: string,
+    opts: ScriptOptions & { timeoutMs?: number; on?: DuckDBConnection } = {},
+  ) {
+    const c = opts.on ?? cached;
+    const guard = new QueryGuard(c, opts.timeoutMs ?? 10_000);
+    try {
+      return await runScript(c, sql, guard, { ...keep, ...opts }, async (prepared) => {
+        const reader = await guard.run(() => prepared.runAndReadAll());
+        return { prepared, columns: reader.columnNames(), rows: reader.getRowsJS() };
+      });
+    } finally {
+      guard.dispose();
+    }
+  }
+
+  it("reuses a lone statement on its connection only, and never a script", async () => {
+    const first = await run("SELECT 1 AS one");
+    const again = await run("SELECT 1 AS one");
+    expect(again.prepared).toBe(first.prepared);
+    expect(again.rows).toEqual([[1]]);
+    expect((await run("SELECT 1 AS one", { on: other })).prepared).not.toBe(first.prepared);
+    expect((await run("select 1 as one")).prepared).not.toBe(first.prepared);
+    const script = "SELECT 1; SELECT 2 AS two";
+    expect((await run(script)).prepared).not.toBe((await run(script)).prepared);
+    // Without a change version nothing is kept.
+    const guard = new QueryGuard(cached, 10_000);
+    const plain = await runScript(cached, "SELECT 3", guard, {}, async (p) => p);
+    guard.dispose();
+    expect(await runScript(cached, "SELECT 3", guard, {}, async (p) => p)).not.toBe(plain);
+  });
+
+  it("re-prepares once the database's change version moved", async () => {
+    await cached.run("CREATE VIEW kept_v AS SELECT 1 AS a");
+    const first = await run("SELECT * FROM kept_v");
+    // DuckDB would keep running the old view definition in the kept statement.
+    await cached.run("CREATE OR REPLACE VIEW kept_v AS SELECT 'x' AS b, 2 AS c");
+    version++;
+    const after = await run("SELECT * FROM kept_v");
+    expect(after.prepared).not.toBe(first.prepared);
+    expect(after).toMatchObject({ columns: ["b", "c"], rows: [["x", 2]] });
+  });
+
+  it("gives the new columns of a table dropped and recreated (DuckDB re-binds it)", async () => {
+    await cached.run("CREATE TABLE kept_t AS SELECT 1 AS a");
+    const first = await run("SELECT * FROM kept_t");
+    await other.run("DROP TABLE kept_t; CREATE TABLE kept_t AS SELECT 'y' AS x, 3 AS z");
+    const after = await run("SELECT * FROM kept_t");
+    expect(after.prepared).toBe(first.prepared);
+    expect(after).toMatchObject({ columns: ["x", "z"], rows: [["y", 3]] });
+    await other.run("DROP TABLE kept_t");
+    await expect(run("SELECT * FROM kept_t")).rejects.toMatchObject({
+      code: Status.INVALID_ARGUMENT,
+      details: expect.stringContaining("Catalog Error"),
+    });
+  });
+
+  it("applies read_only and the statement policy to a kept statement on every call", async () => {
+    await cached.run("CREATE TABLE kept_w (n INTEGER)");
+    await run("INSERT INTO kept_w VALUES (1)");
+    await expect(run("INSERT INTO kept_w VALUES (1)", { readOnly: true })).rejects.toMatchObject({
+      code: Status.INVALID_ARGUMENT,
+      details: expect.stringContaining("read_only is set"),
+    });
+    await run("BEGIN", { allowTransactionControl: true });
+    await run("ROLLBACK", { allowTransactionControl: true });
+    await expect(run("BEGIN")).rejects.toMatchObject({ code: Status.INVALID_ARGUMENT });
+    expect((await run("SELECT count(*)::INTEGER FROM kept_w")).rows).toEqual([[1]]);
+  });
+
+  it("never lets a parameter of one call reach the next", async () => {
+    const sql = "SELECT $a AS a";
+    expect((await run(sql, { params: { a: i(5n) } })).rows).toEqual([[5n]]);
+    await expect(run(sql)).rejects.toMatchObject({
+      code: Status.INVALID_ARGUMENT,
+      details: expect.stringContaining("missing parameter $a"),
+    });
+    await expect(run(sql, { params: { a: i(1n), b: i(2n) } })).rejects.toMatchObject({
+      code: Status.INVALID_ARGUMENT,
+      details: expect.stringContaining("unknown parameter $b"),
+    });
+    expect((await run(sql, { params: { a: s("text") } })).rows).toEqual([["text"]]);
+    const two = "SELECT $a::INTEGER + $b::INTEGER AS n";
+    expect((await run(two, { params: { a: i(1n), b: i(2n) } })).rows).toEqual([[3]]);
+    await expect(run(two, { params: { a: i(1n) } })).rejects.toMatchObject({
+      code: Status.INVALID_ARGUMENT,
+      details: expect.stringContaining("missing parameter $b"),
+    });
+  });
+
+  it("interrupts a kept statement at its deadline and runs it again after", async () => {
+    const slow = "SELECT count(*) FROM range(1000000000000) a WHERE a.range % 7 = $m";
+    await expect(run(slow, { params: { m: i(3n) }, timeoutMs: 200 })).rejects.toMatchObject({
+      code: Status.DEADLINE_EXCEEDED,
+    });
+    await expect(run(slow, { params: { m: i(3n) }, timeoutMs: 200 })).rejects.toMatchObject({
+      code: Status.DEADLINE_EXCEEDED,
+    });
+    const quick = "SELECT count(*)::INTEGER FROM range(10) a WHERE a.range % 7 = $m";
+    expect((await run(quick, { params: { m: i(3n) } })).rows).toEqual([[1]]);
+  });
+
+  it("keeps at most its bound, the least recently used out first, and no failed or long SQL", async () => {
+    const conn2 = await instance.connect();
+    try {
+      const cache = statementCacheOf(conn2);
+      const first = await run("SELECT 0 AS n", { on: conn2 });
+      for (let n = 1; n <= STATEMENTS_PER_CONNECTION + 5; n++)
+        await run(`SELECT ${n} AS n`, { on: conn2 });
+      expect(cache.size).toBe(STATEMENTS_PER_CONNECTION);
+      expect((await run("SELECT 0 AS n", { on: conn2 })).prepared).not.toBe(first.prepared);
+      await expect(run("SELEC 1", { on: conn2 })).rejects.toMatchObject({
+        code: Status.INVALID_ARGUMENT,
+      });
+      const long = `SELECT '${"x".repeat(20_000)}' AS s`;
+      expect((await run(long, { on: conn2 })).prepared).not.toBe(
+        (await run(long, { on: conn2 })).prepared,
+      );
+      expect(cache.size).toBe(STATEMENTS_PER_CONNECTION);
+    } finally {
+      conn2.closeSync();
     }
   });
 });

@@ -10,6 +10,7 @@ import { chunkEncoder } from "./columnar-chunk.js";
 import { rowSize } from "./message-size.js";
 import { bindParameters } from "./parameter-binding.js";
 import type { QueryGuard } from "./query-guard.js";
+import { statementCacheOf } from "./statement-cache.js";
 import {
   assertReadOnly,
   checkSqlText,
@@ -32,6 +33,13 @@ export interface ScriptOptions {
   readOnly?: boolean;
   /** Sees each statement before it runs (dirty tracking); what it returns, after. */
   onStatement?: (kind: StatementKind) => (() => void) | undefined;
+  /**
+   * The database's change version (`OpenDatabase.changeVersion`). Given, a request of one
+   * statement keeps it prepared on the connection (`StatementCache`), reused while this
+   * stays the same; SQL run on the connection outside `runScript` must then not replace
+   * what such a statement reads without moving it.
+   */
+  changeVersion?: () => string;
 }
 
 /**
@@ -39,7 +47,9 @@ export interface ScriptOptions {
  * functions the sandbox refuses, then each statement is prepared (so DuckDB binds the
  * parameters; nothing is pasted into SQL), checked against the statement policy, then
  * run; the last one is handed to `last`. Statements are prepared one at a time
- * because a later one may need what an earlier one creates.
+ * because a later one may need what an earlier one creates. A lone statement is taken
+ * from, and kept in, the connection's `StatementCache` when `changeVersion` is given;
+ * every check but the parse still runs on each call.
  */
 export async function runScript<T>(
   conn: DuckDBConnection,
@@ -48,8 +58,15 @@ export async function runScript<T>(
   opts: ScriptOptions,
   last: (prepared: DuckDBPreparedStatement) => Promise<T>,
 ): Promise<T> {
-  const params = opts.params ?? {};
   checkSqlText(sql);
+  const version = opts.changeVersion?.();
+  const kept = version === undefined ? undefined : { cache: statementCacheOf(conn), version };
+  const cached = kept?.cache.take(sql, kept.version);
+  if (cached) {
+    // Nothing bound by an earlier call may reach this one.
+    cached.prepared.clearBindings();
+    return runStatement(cached.prepared, cached.kind, true, opts, last);
+  }
   const extracted = await guard.run(() => conn.extractStatements(sql));
   if (extracted.count === 0) {
     throw new ServerError(Status.INVALID_ARGUMENT, "the request holds no SQL statement");
@@ -60,27 +77,43 @@ export async function runScript<T>(
       `read_only takes one statement, got ${extracted.count}; allowed: ${READ_ONLY_STATEMENTS}`,
     );
   }
-  const text = extracted.count === 1 ? sql : undefined;
+  const single = extracted.count === 1;
   for (let index = 0; index < extracted.count; index++) {
     const prepared = await guard.run(() => extracted.prepare(index));
+    let keeps = false;
     try {
-      const kind = await classifyStatement(conn, guard, prepared, text);
-      checkStatementAllowed(kind, opts.allowTransactionControl);
-      if (opts.readOnly) assertReadOnly(kind);
-      const used = bindCatching(prepared, params);
-      if (extracted.count === 1) assertAllUsed(params, used);
-      const ran = opts.onStatement?.(kind);
-      try {
-        if (index === extracted.count - 1) return await last(prepared);
-        await guard.run(() => prepared.run());
-      } finally {
-        ran?.();
-      }
+      const kind = await classifyStatement(conn, guard, prepared, single ? sql : undefined);
+      // Kept before the checks: they depend on the call's options, not on the statement.
+      if (single && kept) keeps = kept.cache.keep(sql, kept.version, prepared, kind);
+      if (index === extracted.count - 1)
+        return await runStatement(prepared, kind, single, opts, last);
+      await runStatement(prepared, kind, single, opts, (p) => guard.run(() => p.run()));
     } finally {
-      prepared.destroySync();
+      if (!keeps) prepared.destroySync();
     }
   }
   throw new Error("unreachable: the loop returns at the last statement");
+}
+
+/** Checks one prepared statement against the call's options, binds its parameters, runs it. */
+async function runStatement<T>(
+  prepared: DuckDBPreparedStatement,
+  kind: StatementKind,
+  single: boolean,
+  opts: ScriptOptions,
+  run: (prepared: DuckDBPreparedStatement) => Promise<T>,
+): Promise<T> {
+  checkStatementAllowed(kind, opts.allowTransactionControl);
+  if (opts.readOnly) assertReadOnly(kind);
+  const params = opts.params ?? {};
+  const used = bindCatching(prepared, params);
+  if (single) assertAllUsed(params, used);
+  const ran = opts.onStatement?.(kind);
+  try {
+    return await run(prepared);
+  } finally {
+    ran?.();
+  }
 }
 
 function bindCatching(

@@ -56,6 +56,7 @@ export function queryMethods(
                 params: request.parameters,
                 readOnly: request.readOnly,
                 onStatement: markWrites(db),
+                changeVersion: () => db.changeVersion,
               },
               async (prepared) => {
                 const result = await guard.run(() => prepared.stream());
@@ -102,7 +103,11 @@ export function queryMethods(
             conn,
             sql,
             guard,
-            { params: request.parameters, onStatement: markWrites(db) },
+            {
+              params: request.parameters,
+              onStatement: markWrites(db),
+              changeVersion: () => db.changeVersion,
+            },
             async (prepared) => (await guard.run(() => prepared.run())).rowsChanged,
           );
           return {
@@ -124,30 +129,47 @@ export function queryMethods(
       return ctx.manager.use(record, ({ db }) =>
         onConnection(ctx, db, context, ctx.config.queryTimeoutMs, async (conn, guard) => {
           const results: duckdb.BatchResult[] = [];
+          const marks = markWrites(db);
+          let wrote = false;
           const run = (sql: string) =>
             runScript(
               conn,
               sql,
               guard,
-              { allowTransactionControl: !request.transaction, onStatement: markWrites(db) },
+              {
+                allowTransactionControl: !request.transaction,
+                onStatement: (kind) => {
+                  const after = marks(kind);
+                  wrote ||= after !== undefined;
+                  return after;
+                },
+                changeVersion: () => db.changeVersion,
+              },
               async (prepared) => (await guard.run(() => prepared.run())).rowsChanged,
             );
-          if (request.transaction) await guard.run(() => conn.run("BEGIN TRANSACTION"));
           try {
-            for (const [index, sql] of request.statements.entries()) {
-              try {
-                results.push({ success: true, affectedRows: int32(await run(sql)), error: "" });
-              } catch (err) {
-                throw batchError(err, index, request.statements.length, request.transaction);
+            if (request.transaction) await guard.run(() => conn.run("BEGIN TRANSACTION"));
+            try {
+              for (const [index, sql] of request.statements.entries()) {
+                try {
+                  results.push({ success: true, affectedRows: int32(await run(sql)), error: "" });
+                } catch (err) {
+                  throw batchError(err, index, request.statements.length, request.transaction);
+                }
               }
+              if (request.transaction) await guard.run(() => conn.run("COMMIT"));
+            } catch (err) {
+              await rollback(conn);
+              throw err;
             }
-            if (request.transaction) await guard.run(() => conn.run("COMMIT"));
-          } catch (err) {
-            await rollback(conn);
-            throw err;
+            // A BEGIN without COMMIT in a batch without `transaction` must not outlive the call.
+            if (!request.transaction) await rollback(conn);
+          } finally {
+            // Marked again once the transaction has ended: a statement kept prepared on
+            // another connection before the COMMIT saw the old views, and one kept on this
+            // connection before a ROLLBACK saw views that are gone.
+            if (wrote) db.dirty = true;
           }
-          // A BEGIN without COMMIT in a batch without `transaction` must not outlive the call.
-          if (!request.transaction) await rollback(conn);
           return { success: true, results, totalExecutionTimeMs: since(started) };
         }),
       );

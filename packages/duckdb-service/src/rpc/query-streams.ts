@@ -103,10 +103,13 @@ async function openStream(
   let connection: Awaited<ReturnType<typeof lease.db.acquire>> | undefined;
   let guard: QueryGuard | undefined;
   let readOnly = false;
+  let wrote: (() => void) | undefined;
   const close = async () => {
     guard?.dispose();
     if (connection && readOnly) await rollback(connection.conn);
     connection?.release();
+    // Marked again: a statement streamed is committed only once its result is read.
+    wrote?.();
     lease.release();
     ctx.manager.metrics.recordQuery(lease.db.key, since(started));
   };
@@ -127,7 +130,11 @@ async function openStream(
       {
         params: request.parameters,
         readOnly: request.readOnly,
-        onStatement: markWrites(lease.db),
+        onStatement: (kind) => {
+          wrote = markWrites(lease.db)(kind);
+          return wrote;
+        },
+        changeVersion: () => lease.db.changeVersion,
       },
       (prepared) => g.run(() => prepared.stream()),
     );

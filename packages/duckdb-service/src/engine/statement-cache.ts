@@ -1,0 +1,77 @@
+import type { DuckDBConnection, DuckDBPreparedStatement } from "@duckdb/node-api";
+import type { StatementKind } from "./statement-policy.js";
+
+/** Statements kept prepared per connection; the least recently used is destroyed first. */
+export const STATEMENTS_PER_CONNECTION = 64;
+/** Longer SQL is not kept: it is mostly one-off bulk literals, and its plan is as large. */
+export const MAX_CACHED_SQL_LENGTH = 16 * 1024;
+
+interface Entry {
+  prepared: DuckDBPreparedStatement;
+  kind: StatementKind;
+  /** The database's change version read before it was prepared. */
+  version: string;
+}
+
+/**
+ * A connection's prepared statements by exact SQL text, so that a repeated query skips
+ * parsing, binding and planning. An entry counts only while the database's change version
+ * is the one read before it was prepared: DuckDB re-binds a prepared statement after a
+ * table changes, but not after a view or macro is replaced (it would keep running the old
+ * definition). A connection runs one call at a time, so an entry is never in use twice.
+ */
+export class StatementCache {
+  private readonly entries = new Map<string, Entry>();
+
+  /** The statement prepared for `sql` under `version`, if any; a stale one is destroyed. */
+  take(
+    sql: string,
+    version: string,
+  ): { prepared: DuckDBPreparedStatement; kind: StatementKind } | undefined {
+    const entry = this.entries.get(sql);
+    if (!entry) return undefined;
+    this.entries.delete(sql);
+    if (entry.version !== version) {
+      entry.prepared.destroySync();
+      return undefined;
+    }
+    this.entries.set(sql, entry);
+    return entry;
+  }
+
+  /** Keeps `prepared` for `sql`; returns false (the caller destroys it) when it is not kept. */
+  keep(
+    sql: string,
+    version: string,
+    prepared: DuckDBPreparedStatement,
+    kind: StatementKind,
+  ): boolean {
+    if (sql.length > MAX_CACHED_SQL_LENGTH) return false;
+    this.entries.get(sql)?.prepared.destroySync();
+    this.entries.delete(sql);
+    this.entries.set(sql, { prepared, kind, version });
+    for (const [oldest, entry] of this.entries) {
+      if (this.entries.size <= STATEMENTS_PER_CONNECTION) break;
+      this.entries.delete(oldest);
+      entry.prepared.destroySync();
+    }
+    return true;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+// Nothing to do when a connection closes: node-api destroys every statement prepared on
+// it then, and the cache goes with the connection object.
+const caches = new WeakMap<DuckDBConnection, StatementCache>();
+
+export function statementCacheOf(conn: DuckDBConnection): StatementCache {
+  let cache = caches.get(conn);
+  if (!cache) {
+    cache = new StatementCache();
+    caches.set(conn, cache);
+  }
+  return cache;
+}
