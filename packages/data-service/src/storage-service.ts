@@ -1,7 +1,6 @@
 import { DuckdbClient } from "@isa-cloud/duckdb-client";
 import { MinioClient } from "@isa-cloud/minio-client";
 import { type ClientOptions, createIsaClient, type IsaClient } from "@isa-cloud/rpc/client";
-import { LRUCache } from "lru-cache";
 import { HealthDefinition } from "nice-grpc-server-health";
 
 export interface StorageServiceOptions {
@@ -53,14 +52,6 @@ export class StorageService {
     storage: IsaClient<typeof HealthDefinition>;
     analytics: IsaClient<typeof HealthDefinition>;
   };
-  /**
-   * The views of recent callers' tokens, kept: `withToken` builds a whole nice-grpc client
-   * per service (measured: about 0.7 ms of CPU and 100 KB for the pair), which the profile
-   * of POST /analyze under load showed as the API's largest cost after garbage collection
-   * when done per request. A view holds nothing but the token, so keeping one grants
-   * nothing: the services check the token on every call. At most 256 (about 25 MB).
-   */
-  readonly #views = new LRUCache<string, CallerClients>({ max: 256 });
 
   constructor(options: StorageServiceOptions) {
     const common: Omit<ClientOptions, "address"> = {};
@@ -99,12 +90,7 @@ export class StorageService {
 
   /** Both clients acting for the caller whose token is `token`; same connections. */
   forToken(token: string): CallerClients {
-    let views = this.#views.get(token);
-    if (!views) {
-      views = { minio: this.minio.withToken(token), duckdb: this.duckdb.withToken(token) };
-      this.#views.set(token, views);
-    }
-    return views;
+    return { minio: this.minio.withToken(token), duckdb: this.duckdb.withToken(token) };
   }
 
   /** The guide's upload_file: stores `data` under bucket/key; true once stored (errors throw). */
@@ -149,7 +135,6 @@ export class StorageService {
 
   /** Closes both clients' connections. */
   close(): void {
-    this.#views.clear();
     this.minio.close();
     this.duckdb.close();
     this.#health.storage.close();

@@ -241,29 +241,43 @@ export function createIsaClient<D extends CompatServiceDefinition>(
   );
 
   const defaults = defaultCallOptions(definition, options);
-  const create = (
-    callDefaults: Record<string, IsaCallOptions>,
-    close: () => void,
-  ): IsaClient<D> => {
-    const client = factory.create(definition, pool as never, callDefaults as never) as Record<
-      string,
-      unknown
-    >;
-    for (const [name, method] of unaryMethods) {
-      const chain = client[name] as Parameters<typeof createUnaryCall>[3];
-      client[name] = createUnaryCall(
-        direct,
-        method,
-        { ...callDefaults["*"], ...callDefaults[name] },
-        chain,
-      );
-    }
-    return Object.assign(client, {
-      forToken: (token: string) => create(withToken(callDefaults, token), () => {}),
-      close,
-    }) as unknown as IsaClient<D>;
+  const client = factory.create(definition, pool as never, defaults as never) as Record<
+    string,
+    unknown
+  >;
+  for (const [name, method] of unaryMethods) {
+    const chain = client[name] as Parameters<typeof createUnaryCall>[3];
+    client[name] = createUnaryCall(direct, method, { ...defaults["*"], ...defaults[name] }, chain);
+  }
+  const methodNames = Object.keys(methodsOf(definition));
+  return Object.assign(client, {
+    forToken: (token: string) => tokenView(client, methodNames, token),
+    close: () => pool.close(),
+  }) as unknown as IsaClient<D>;
+}
+
+type AnyMethod = (request: unknown, options?: IsaCallOptions) => unknown;
+
+/**
+ * `client`'s methods with `token` as the default of the per-call `token` option (a call's
+ * own still wins): a view is one closure per method, not a second client, so a server may
+ * make one per request.
+ */
+function tokenView<D extends CompatServiceDefinition>(
+  client: Record<string, unknown>,
+  methodNames: readonly string[],
+  token: string,
+): IsaClient<D> {
+  const view: Record<string, unknown> = {
+    forToken: (other: string) => tokenView(client, methodNames, other),
+    close: () => {},
   };
-  return create(defaults, () => pool.close());
+  for (const name of methodNames) {
+    const method = client[name] as AnyMethod;
+    view[name] = (request: unknown, options?: IsaCallOptions) =>
+      method(request, options === undefined ? { token } : { token, ...options });
+  }
+  return view as unknown as IsaClient<D>;
 }
 
 /**
@@ -343,13 +357,6 @@ function whenTracing(middleware: ClientMiddleware): ClientMiddleware {
   ) {
     return tracingIsOff() ? call.next(call.request, options) : middleware(call, options);
   };
-}
-
-function withToken(
-  defaults: Record<string, IsaCallOptions>,
-  token: string,
-): Record<string, IsaCallOptions> {
-  return Object.fromEntries(Object.entries(defaults).map(([name, o]) => [name, { ...o, token }]));
 }
 
 function defaultCallOptions(
