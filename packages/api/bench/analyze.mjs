@@ -12,9 +12,17 @@
 //   BENCH_EVENTS=200000 BENCH_CONNECTIONS=16,64 BENCH_SECONDS=10 pnpm --filter @isa-cloud/api bench
 //   BENCH_CPU_PROF=/tmp/prof BENCH_ONLY="cache on" node bench/analyze.mjs
 //     (the services and our APIs write .cpuprofile files there; only the ways whose name
-//     contains BENCH_ONLY run, and no aim is reported)
+//     contains one of BENCH_ONLY's comma-separated parts run)
+//   BENCH_THREAD_CPU=1 node bench/analyze.mjs
+//     (also prints, per way, the CPU each request cost the services process, split into its
+//     main thread and the rest, DuckDB's work on libuv's pool, and our API's, read from
+//     /proc; and how long the main threads waited for a core)
+//   BENCH_ONLY="cache off,1 worker" node bench/analyze.mjs
+//     (the result cache off beside the 1-worker peer: first views, or every request after
+//     a write; an aim is reported whenever both of its ways ran)
 import { execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
+import { readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { cpus, loadavg } from "node:os";
 import { createInterface } from "node:readline";
@@ -37,7 +45,8 @@ const RANGE = { start: "2024-01-01", end: "2024-01-31" };
 const PYTHON = "/usr/bin/python3";
 const PEER_SCRIPT = fileURLToPath(new URL("./fastapi-peer.py", import.meta.url));
 const CPU_PROF = process.env.BENCH_CPU_PROF;
-const ONLY = process.env.BENCH_ONLY;
+const THREAD_CPU = process.env.BENCH_THREAD_CPU === "1";
+const ONLY = process.env.BENCH_ONLY?.split(",").map((part) => part.trim());
 
 const secret = randomSecret();
 const children = [];
@@ -65,7 +74,35 @@ async function startChild(role, env) {
     },
   );
   children.push(child);
-  return JSON.parse(await firstLine(child, role));
+  return { ...JSON.parse(await firstLine(child, role)), pid: child.pid };
+}
+
+/**
+ * CPU ms of a process so far: its main thread, its other threads (libuv's pool, where
+ * DuckDB runs), and the main thread's wait for a core (Linux's /proc; BENCH_THREAD_CPU).
+ */
+function threadCpu(pid) {
+  const totals = { main: 0, pool: 0, mainWait: 0 };
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      // utime and stime, in clock ticks of 10 ms.
+      const ms = (Number(fields[11]) + Number(fields[12])) * 10;
+      if (tid !== String(pid)) {
+        totals.pool += ms;
+        continue;
+      }
+      totals.main += ms;
+      const waitNs = Number(
+        readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[1],
+      );
+      totals.mainWait += waitNs / 1e6;
+    } catch {
+      // A thread that ended between the listing and the read.
+    }
+  }
+  return totals;
 }
 
 function peerAvailable() {
@@ -144,6 +181,27 @@ async function closedLoop(fn, seconds, connections) {
     p99: percentile(latencies, 99),
     errors,
   };
+}
+
+/** A run's figures with the CPU per request of the services and (given) our API. */
+async function withThreadCpu(run, servicesPid, apiPid) {
+  const pids = apiPid ? [servicesPid, apiPid] : [servicesPid];
+  const [s0, a0] = pids.map(threadCpu);
+  const result = await run();
+  const [s1, a1] = pids.map(threadCpu);
+  const requests = result.rps * SECONDS;
+  const perRequest = (b, a, key) => (a[key] - b[key]) / requests;
+  const waitPerSecond = (b, a) => (a.mainWait - b.mainWait) / SECONDS;
+  result.cpu = {
+    "services main ms/req": perRequest(s0, s1, "main"),
+    "services pool ms/req": perRequest(s0, s1, "pool"),
+    "services main wait ms/s": waitPerSecond(s0, s1),
+    ...(apiPid && {
+      "API ms/req": perRequest(a0, a1, "main") + perRequest(a0, a1, "pool"),
+      "API main wait ms/s": waitPerSecond(a0, a1),
+    }),
+  };
+  return result;
 }
 
 const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
@@ -235,13 +293,19 @@ try {
       ["POST /analyze, cache off", analyze(apiOff.url, connections)],
       ["POST /analyze, cache on", analyze(api.url, connections)],
       ...Object.entries(peers).map(([name, url]) => [name, analyze(url, connections)]),
-    ].filter(([name]) => !ONLY || name.includes(ONLY));
+    ].filter(([name]) => !ONLY || ONLY.some((part) => name.includes(part)));
+    // Our API's process behind each HTTP way, for BENCH_THREAD_CPU.
+    const apiPidOf = { "POST /analyze, cache off": apiOff.pid, "POST /analyze, cache on": api.pid };
     // Every way warm (connections, JIT, DuckDB's caches) before any is measured.
     for (const [, run] of ways) await run(WARMUP_SECONDS);
     const runs = Object.fromEntries(ways.map(([name]) => [name, []]));
     for (let round = 0; round < ROUNDS; round++) {
       for (const [name, run] of round % 2 === 0 ? ways : [...ways].reverse()) {
-        runs[name].push(await run(SECONDS));
+        runs[name].push(
+          THREAD_CPU
+            ? await withThreadCpu(() => run(SECONDS), services.pid, apiPidOf[name])
+            : await run(SECONDS),
+        );
       }
     }
     const figures = Object.fromEntries(
@@ -270,27 +334,49 @@ try {
     }
     console.log(`\n${connections} connections, load average ${loadavg()[0].toFixed(1)}`);
     console.table(table);
-
-    if (ONLY) continue;
-    const on = figures["POST /analyze, cache on"];
-    const off = figures["POST /analyze, cache off"];
-    if (peer1) {
-      reportAim({
-        name: `POST /analyze vs FastAPI guide stack, ${connections} conn`,
-        measured: `${fmt(on.rps)} req/s (cache off ${fmt(off.rps)} req/s = ${(off.rps / peer1.rps).toFixed(2)}x)`,
-        peer: `FastAPI 1 worker ${fmt(peer1.rps)} req/s (2 workers ${fmt(peer2.rps)} req/s: ours ${(on.rps / peer2.rps).toFixed(2)}x, cache off ${(off.rps / peer2.rps).toFixed(2)}x)`,
-        ratio: on.rps / peer1.rps,
-        target: 3.0,
-      });
+    if (THREAD_CPU) {
+      console.log("CPU per request (median of the rounds), from /proc");
+      console.table(
+        Object.fromEntries(
+          Object.entries(runs).map(([name, results]) => [
+            name,
+            Object.fromEntries(
+              Object.keys(results[0].cpu).map((key) => [
+                key,
+                median(results.map((r) => r.cpu[key])).toFixed(2),
+              ]),
+            ),
+          ]),
+        ),
+      );
     }
-    if (connections === 64) {
-      reportAim({
-        name: "p99 at 64 connections vs 100 ms",
-        measured: `p99 ${on.p99.toFixed(1)} ms (cache off ${off.p99.toFixed(1)} ms${peer1 ? `, FastAPI 1 worker ${peer1.p99.toFixed(1)} ms` : ""})`,
-        peer: "100 ms",
-        ratio: 100 / on.p99,
-        target: 1.0,
-      });
+
+    // Each aim of issue #18, for the result cache on (a repeated dashboard) and off (first
+    // views, or every request after a write), whenever the ways it compares ran.
+    for (const [cache, name, label] of [
+      ["on", "POST /analyze, cache on", ""],
+      ["off", "POST /analyze, cache off", ", result cache off"],
+    ]) {
+      const ours = figures[name];
+      if (!ours) continue;
+      if (peer1) {
+        reportAim({
+          name: `POST /analyze vs FastAPI guide stack${label}, ${connections} conn`,
+          measured: `${fmt(ours.rps)} req/s (cache ${cache})`,
+          peer: `FastAPI 1 worker ${fmt(peer1.rps)} req/s${peer2 ? ` (2 workers ${fmt(peer2.rps)} req/s: ours ${(ours.rps / peer2.rps).toFixed(2)}x)` : ""}`,
+          ratio: ours.rps / peer1.rps,
+          target: 3.0,
+        });
+      }
+      if (connections === 64) {
+        reportAim({
+          name: `p99 at 64 connections vs 100 ms${label}`,
+          measured: `p99 ${ours.p99.toFixed(1)} ms (cache ${cache}${peer1 ? `, FastAPI 1 worker ${peer1.p99.toFixed(1)} ms` : ""})`,
+          peer: "100 ms",
+          ratio: 100 / ours.p99,
+          target: 1.0,
+        });
+      }
     }
   }
   duckdb.close();

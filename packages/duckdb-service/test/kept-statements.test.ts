@@ -48,6 +48,24 @@ describe("kept statements", () => {
     expect((await select()).columns).toEqual(["b", "c"]);
   });
 
+  it("see rows inserted since they were prepared, where DuckDB folded a filter by statistics", async () => {
+    await alice.executeStatement({
+      databaseId: db,
+      statement: "CREATE TABLE s AS SELECT range::INTEGER AS x FROM range(10)",
+    });
+    const over = () =>
+      alice.executeQuery({ databaseId: db, query: "SELECT count(*) FROM s WHERE x > 20" });
+    expect(rowsOf(await over())).toEqual([[0n]]);
+    await alice.executeStatement({ databaseId: db, statement: "INSERT INTO s VALUES (30)" });
+    expect(rowsOf(await over())).toEqual([[1n]]);
+    await alice.executeBatch({
+      databaseId: db,
+      transaction: true,
+      statements: ["INSERT INTO s VALUES (40)", "DELETE FROM s WHERE x < 5"],
+    });
+    expect(rowsOf(await over())).toEqual([[2n]]);
+  });
+
   it("serve a PrepareStatement id with each call's parameters and no others", async () => {
     const { statementId } = await alice.prepareStatement({
       databaseId: db,

@@ -1,7 +1,7 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { Status } from "nice-grpc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { QueryGuard } from "./query-guard.js";
@@ -97,4 +97,48 @@ describe("sandboxed database", () => {
     );
     expect(rows).toEqual([[3000000n]]);
   }, 120_000);
+});
+
+describe("who folds the WAL", () => {
+  // About 3 MB of WAL: past the one-node threshold, far below DuckDB's default 16 MB.
+  const IMPORT =
+    "CREATE TABLE events AS SELECT range % 5 AS kind, 'event-' || range AS label FROM range(100000)";
+  const SUMMARY =
+    "SELECT kind, count(*), min(label), max(label), sum(length(label)) FROM events GROUP BY kind ORDER BY kind";
+  const walBytes = async (path: string) =>
+    (await stat(`${path}.wal`).catch(() => undefined))?.size ?? 0;
+  /** The summary as DuckDB gives it in memory, where nothing is ever folded or compressed. */
+  async function inMemorySummary(): Promise<unknown[][]> {
+    const memory = await DuckDBInstance.create(":memory:");
+    try {
+      const c = await memory.connect();
+      await c.run(IMPORT);
+      return (await c.runAndReadAll(SUMMARY)).getRows();
+    } finally {
+      memory.closeSync();
+    }
+  }
+
+  it.each([
+    ["on one node DuckDB does, at the commit that passes 1 MB", false, false],
+    ["in a cluster only the service does: the WAL segments must stay the WAL", true, true],
+  ])("%s", async (_who, serviceCheckpoints, walKept) => {
+    const path = join(dir, `wal-${serviceCheckpoints}.duckdb`);
+    const db = await openSandboxedInstance(
+      path,
+      staging,
+      { memoryLimit: "128MB", threads: 1 },
+      { serviceCheckpoints },
+    );
+    try {
+      const c = await db.connect();
+      await c.run(IMPORT);
+      expect((await walBytes(path)) > 1024 * 1024).toBe(walKept);
+      // Folded or not, the rows read the same.
+      expect((await c.runAndReadAll(SUMMARY)).getRows()).toEqual(await inMemorySummary());
+      c.closeSync();
+    } finally {
+      db.closeSync();
+    }
+  });
 });

@@ -275,6 +275,21 @@ describe("runScript with kept statements", () => {
     });
   });
 
+  it("must drop a kept statement after an INSERT too: DuckDB planned it by the table's statistics", async () => {
+    await cached.run("CREATE TABLE kept_s AS SELECT range::INTEGER AS x FROM range(10)");
+    const over = "SELECT count(*)::INTEGER AS n FROM kept_s WHERE x > 20";
+    const first = await run(over);
+    expect(first.rows).toEqual([[0]]);
+    await other.run("INSERT INTO kept_s VALUES (30)");
+    // DuckDB's own statement folded the filter away (x was at most 9), and it does not
+    // re-plan for new rows: so a data write, not only DDL, has to move the version.
+    expect((await run(over)).rows).toEqual([[0]]);
+    version++;
+    const after = await run(over);
+    expect(after.prepared).not.toBe(first.prepared);
+    expect(after.rows).toEqual([[1]]);
+  });
+
   it("applies read_only and the statement policy to a kept statement on every call", async () => {
     await cached.run("CREATE TABLE kept_w (n INTEGER)");
     await run("INSERT INTO kept_w VALUES (1)");
