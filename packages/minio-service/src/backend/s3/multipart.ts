@@ -19,7 +19,6 @@ import {
   noSuchUpload,
 } from "../multipart-rules.js";
 import { type StagedFile, stageBody } from "../staged-file.js";
-import { CountingBody } from "./counting-body.js";
 import { httpStatusOf, isNotFound } from "./errors.js";
 import {
   dataPrefix,
@@ -30,6 +29,7 @@ import {
 } from "./layout.js";
 import { mapLimit } from "./map-limit.js";
 import { isaMetadata } from "./object-metadata.js";
+import { PartBody } from "./part-body.js";
 import type { S3Store } from "./store.js";
 
 interface UploadRecord {
@@ -93,15 +93,15 @@ export class S3Multipart implements MultipartOperations {
     const upload = await this.record(loc, key, uploadId);
     // S3 wants each part's length up front: a part of unknown size is spooled to disk first.
     let spool: StagedFile | undefined;
-    let counted: CountingBody;
+    let counted: PartBody;
     let length: number;
     if (size === undefined) {
       const staged = await stageBody(tmpdir(), body, "isa-minio-part-");
       spool = staged;
       length = staged.size;
-      counted = new CountingBody(createReadStream(staged.path), { md5: true });
+      counted = new PartBody(createReadStream(staged.path));
     } else {
-      counted = new CountingBody(body, { md5: true });
+      counted = new PartBody(body);
       length = size;
     }
     try {

@@ -1,21 +1,16 @@
 import { Readable } from "node:stream";
 import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
-import { Upload } from "@aws-sdk/lib-storage";
 import { ServerError, Status } from "nice-grpc";
 import type { BucketLocation } from "../../tenant.js";
 import { type ByteRange, normalizeEtag, resolveRange } from "../../validation.js";
 import type { CopyInput, PutInput, ReadChunking, StoredObject } from "../backend.js";
 import type { ObjectOperations } from "../composed-backend.js";
 import { bodyIntoRooms } from "./body-into-rooms.js";
-import { CountingBody } from "./counting-body.js";
 import { httpStatusOf, isNotFound } from "./errors.js";
 import { physicalKey } from "./layout.js";
 import { isaMetadata, storedFrom } from "./object-metadata.js";
 import type { S3Store } from "./store.js";
-
-/** lib-storage part size and parallelism: about 16-24 MiB in memory per upload. */
-const UPLOAD_PART_BYTES = 8 * 1024 * 1024;
-const UPLOAD_QUEUE = 2;
+import { putStreamed } from "./streamed-put.js";
 
 /** Objects as objects of the store under their bucket's prefix; see the README's "S3 backend". */
 export class S3Objects implements ObjectOperations {
@@ -28,36 +23,22 @@ export class S3Objects implements ObjectOperations {
     input: PutInput,
   ): Promise<StoredObject> {
     // The store's ETag is the answer (an MD5 for a single PUT, MD5-of-MD5s for a multipart
-    // one at AWS), so the bytes are not hashed here too.
-    const counted = new CountingBody(body, { md5: false });
-    const params = {
-      Bucket: this.store.bucket,
-      Key: physicalKey(loc, key),
-      ContentType: input.contentType,
-      Metadata: isaMetadata(input.ownerId, input.metadata),
-    };
-    // Always through lib-storage's Upload, even with a known length: it sends a part (or the
-    // whole small object) only once all its bytes are in hand, so a stream that fails midway
-    // never reaches the store as a truncated request, which a lax store might keep.
-    let etag: string | undefined;
-    try {
-      const upload = new Upload({
-        client: this.store.client,
-        params: { ...params, Body: counted.readable() },
-        partSize: UPLOAD_PART_BYTES,
-        queueSize: UPLOAD_QUEUE,
-        leavePartsOnError: false,
-      });
-      counted.signal.addEventListener("abort", () => void upload.abort().catch(() => {}));
-      etag = (await upload.done()).ETag;
-    } catch (err) {
-      throw counted.error ?? this.store.mapped(err);
-    }
+    // one at AWS), so the bytes are not hashed here too. Always streamed in whole parts,
+    // even with a known length: a body that fails midway never reaches the store.
+    const put = await putStreamed(
+      this.store,
+      {
+        Key: physicalKey(loc, key),
+        ContentType: input.contentType,
+        Metadata: isaMetadata(input.ownerId, input.metadata),
+      },
+      body,
+    );
     // A store that answers a PUT without an ETag still has one for HEAD.
-    etag ??= (await this.stat(loc, key))?.etag ?? "";
+    const etag = put.etag ?? (await this.stat(loc, key))?.etag ?? "";
     return {
       key,
-      size: counted.size,
+      size: put.size,
       etag: normalizeEtag(etag),
       contentType: input.contentType,
       lastModified: new Date(),

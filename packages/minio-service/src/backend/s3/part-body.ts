@@ -2,22 +2,16 @@ import { createHash, type Hash } from "node:crypto";
 import { Readable } from "node:stream";
 
 /**
- * A body on its way to the store: counts it, hashes it when asked (MD5 costs about 1 s of
- * CPU per GiB), and remembers (and signals) its failure.
+ * A multipart part on its way to the store: hashes it (the part's ETag is our MD5, whatever
+ * the store's is), and remembers (and signals) its failure.
  */
-export class CountingBody {
-  size = 0;
+export class PartBody {
   error: unknown;
-  private readonly hash: Hash | undefined;
+  private readonly hash: Hash = createHash("md5");
   private readonly controller = new AbortController();
   readonly signal: AbortSignal = this.controller.signal;
 
-  constructor(
-    private readonly source: AsyncIterable<Uint8Array>,
-    { md5 }: { md5: boolean },
-  ) {
-    this.hash = md5 ? createHash("md5") : undefined;
-  }
+  constructor(private readonly source: AsyncIterable<Uint8Array>) {}
 
   readable(): Readable {
     const stream = Readable.from(this.chunks(), { objectMode: false });
@@ -28,15 +22,13 @@ export class CountingBody {
   }
 
   md5(): string {
-    if (!this.hash) throw new Error("this body was not hashed; construct it with md5: true");
     return this.hash.copy().digest("hex");
   }
 
   private async *chunks(): AsyncGenerator<Uint8Array> {
     try {
       for await (const chunk of this.source) {
-        this.size += chunk.byteLength;
-        this.hash?.update(chunk);
+        this.hash.update(chunk);
         yield chunk;
       }
     } catch (err) {
