@@ -9,7 +9,7 @@
 // BENCH_BYTES (default 1 GiB), BENCH_CHUNK (default 1 MiB), BENCH_ROUNDS (default 3),
 // BENCH_S3_BYTES (default 256 MiB; 0 skips the S3 part) change the sizes;
 // BENCH_SWEEP_CHUNKS (default "65536,262144,1048576"; "" skips it) and BENCH_SWEEP_BYTES
-// (default 256 MiB) the message-size sweep.
+// (default 256 MiB) the message-size sweep; BENCH_PART=s3 runs the S3 part alone.
 import { spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
@@ -34,13 +34,14 @@ const TOTAL = Number(process.env.BENCH_BYTES ?? 1024 * MiB);
 const CHUNK = Number(process.env.BENCH_CHUNK ?? MiB);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const S3_TOTAL = Number(process.env.BENCH_S3_BYTES ?? 256 * MiB);
+const PART = process.env.BENCH_PART ?? "all";
 const SWEEP_CHUNKS = (process.env.BENCH_SWEEP_CHUNKS ?? "65536,262144,1048576")
   .split(",")
   .filter(Boolean)
   .map(Number)
   .filter((size) => size <= CHUNK);
 const SWEEP_TOTAL = Number(process.env.BENCH_SWEEP_BYTES ?? 256 * MiB);
-// The S3 backend's part size and parts in flight (src/backend/s3/objects.ts), for the SDK too.
+// The S3 backend's part size and parts in flight (src/backend/s3/streamed-put.ts), for the SDK too.
 const S3_PART = 8 * MiB;
 const S3_QUEUE = 2;
 const SECRET = "bench-secret-0123456789abcdef0123456789";
@@ -362,6 +363,21 @@ const results = Object.fromEntries(NAMES.map((name) => [name, { up: [], down: []
 const peaks = { service: { up: [], down: [] }, presigned: { up: [], down: [] } };
 let cold = true;
 try {
+  if (PART !== "s3") await fsPart();
+  if (S3_TOTAL > 0) await s3Part();
+} finally {
+  for (const child of children) {
+    if (child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      await exited;
+    }
+  }
+  await rm(dir, { recursive: true, force: true });
+}
+
+/** The filesystem backend by gRPC and presigned HTTP, next to raw grpc-js and the disk. */
+async function fsPart() {
   const svc = await startChild([...nodeArgs, bin], serviceEnv("data"));
   const service = await serviceTarget(svc.child, svc.port);
   const rawChild = await startChild([
@@ -470,17 +486,6 @@ try {
   if (SWEEP_CHUNKS.length > 0) await chunkSweep(service, raw);
   service.channel.close();
   raw.channel.close();
-
-  if (S3_TOTAL > 0) await s3Part();
-} finally {
-  for (const child of children) {
-    if (child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGTERM");
-      await exited;
-    }
-  }
-  await rm(dir, { recursive: true, force: true });
 }
 
 /**
@@ -541,7 +546,7 @@ async function s3Part() {
     responseChecksumValidation: "WHEN_REQUIRED",
   });
   // What an SDK user writes: lib-storage's Upload with the backend's part size and
-  // parallelism (src/backend/s3/objects.ts), and one plain GetObject.
+  // parallelism (src/backend/s3/streamed-put.ts), and one plain GetObject.
   const sdk = {
     up: () =>
       new Upload({

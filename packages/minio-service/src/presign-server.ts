@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { pipeline } from "node:stream/promises";
+import type { Readable } from "node:stream";
 import { ServerError, Status } from "nice-grpc";
 import type { Logger } from "pino";
-import type { StorageBackend } from "./backend/backend.js";
+import type { ReadChunking, StorageBackend } from "./backend/backend.js";
 import { type PresignClaims, verifyPresigned } from "./presign.js";
 import { normalizeContentType, validateBucketName, validateObjectKey } from "./validation.js";
 
@@ -21,6 +21,11 @@ export interface PresignServer {
   /** Stops accepting; requests in flight get `graceMs` to finish. */
   close(graceMs?: number): Promise<void>;
 }
+
+/** A presigned GET reads the object in chunks of this size, into reused buffers. */
+const READ_BYTES = 1024 * 1024;
+/** Read buffers a GET keeps for its next reads: one being read, one queued, a few sent. */
+const SPARE_READS = 4;
 
 const OVERRIDE_HEADERS: Record<string, string> = {
   "response-cache-control": "Cache-Control",
@@ -75,7 +80,12 @@ export async function startPresignServer(opts: PresignServerOptions): Promise<Pr
     const want = range
       ? { offset: range.start, length: range.end - range.start }
       : { offset: 0, length: 0 };
-    const found = await backend.getObject(loc, key, want);
+    const spare: Uint8Array[] = [];
+    const chunking: ReadChunking = {
+      chunkBytes: READ_BYTES,
+      alloc: (size) => (size === READ_BYTES ? spare.pop() : undefined) ?? Buffer.allocUnsafe(size),
+    };
+    const found = await backend.getObject(loc, key, want, chunking);
     if (!found) return reply(res, 404, "no such object");
     const headers: Record<string, string | number> = {
       "Content-Type": found.info.contentType,
@@ -98,7 +108,7 @@ export async function startPresignServer(opts: PresignServerOptions): Promise<Pr
       res.end();
       return;
     }
-    await pipeline(found.body, res);
+    await send(found.body, res, spare);
   }
 
   async function put(
@@ -145,6 +155,40 @@ export async function startPresignServer(opts: PresignServerOptions): Promise<Pr
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * Writes `body` to `res`; each full read buffer goes back to `spare` once the socket has
+ * taken its bytes, and the next reads fill it again. A fresh 1 MiB buffer per read was
+ * garbage that V8 collected only on external memory pressure (tens of MiB of RSS, and the
+ * main thread's collections). Stops, closing the body, when the client goes away.
+ */
+async function send(body: Readable, res: ServerResponse, spare: Uint8Array[]): Promise<void> {
+  try {
+    for await (const chunk of body as AsyncIterable<Uint8Array>) {
+      const reuse = (err?: Error | null) => {
+        if (!err && chunk.byteLength === READ_BYTES && spare.length < SPARE_READS)
+          spare.push(chunk);
+      };
+      if (!res.write(chunk, reuse)) await drainedOrClosed(res);
+      if (res.destroyed) return;
+    }
+    res.end();
+  } finally {
+    body.destroy();
+  }
+}
+
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
 }
 
 function reply(res: ServerResponse, status: number, message: string): void {

@@ -103,6 +103,15 @@ describe("filesystem backend on disk", () => {
       Status.INVALID_ARGUMENT,
     );
     expect(await tmpEntries()).toEqual([]);
+    // Past 1 MiB the write worker has the body: a stream that ends short still leaves nothing.
+    await expectStatus(
+      putObject(h, alice, "disk", "failed", randomBody(5 * MiB), {
+        contentLength: BigInt(8 * MiB),
+      }),
+      Status.INVALID_ARGUMENT,
+    );
+    await expectNoObject(h, alice, "disk", "failed");
+    expect(await tmpEntries()).toEqual([]);
   });
 
   it("keeps one data file per object across overwrites", async () => {
@@ -284,6 +293,54 @@ describe("filesystem backend on disk", () => {
       await new Promise((resolve) => setTimeout(resolve, 200));
       await expectNoObject(h, alice, "disk", "cut-off.bin");
       expect(await tmpEntries()).toEqual([]);
+    });
+
+    it("stores nothing when a PUT is cut off after several MiB (the write worker's part)", async () => {
+      const url = new URL(sign({ method: "PUT", key: "cut-off-late.bin" }));
+      await new Promise<void>((resolve) => {
+        const req = request(url, {
+          method: "PUT",
+          headers: { "content-length": String(16 * MiB) },
+        });
+        req.on("error", () => resolve());
+        req.on("close", () => resolve());
+        req.write(randomBody(6 * MiB), () => setTimeout(() => req.destroy(), 100));
+      });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await expectNoObject(h, alice, "disk", "cut-off-late.bin");
+      expect(await tmpEntries()).toEqual([]);
+    });
+
+    it("serves a GET many reads long whole to a slow reader, and one that stops midway", async () => {
+      // Reads go into reused buffers: a buffer refilled before the socket took it would
+      // show here as wrong bytes.
+      const body = randomBody(9 * MiB + 5);
+      await putObject(h, alice, "disk", "long-get.bin", body);
+      const received = await new Promise<Buffer>((resolve, reject) => {
+        request(new URL(sign({ key: "long-get.bin" })), (res) => {
+          const parts: Buffer[] = [];
+          res.on("data", (part: Buffer) => {
+            parts.push(part);
+            res.pause();
+            setTimeout(() => res.resume(), 1);
+          });
+          res.on("end", () => resolve(Buffer.concat(parts)));
+          res.on("error", reject);
+        })
+          .on("error", reject)
+          .end();
+      });
+      expect(received.equals(body)).toBe(true);
+      await new Promise<void>((resolve) => {
+        const req = request(new URL(sign({ key: "long-get.bin" })), (res) => {
+          res.once("data", () => req.destroy());
+          res.on("close", () => resolve());
+        });
+        req.on("error", () => resolve());
+        req.end();
+      });
+      const again = await fetch(sign({ key: "long-get.bin" }), { headers: { range: "bytes=-5" } });
+      expect(Buffer.from(await again.arrayBuffer()).equals(body.subarray(-5))).toBe(true);
     });
 
     it("stores nothing when a chunked PUT (no Content-Length) is cut off midway", async () => {

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { md5WorkerJobs, WORKER_MIN_BYTES } from "./md5-worker.js";
 import { stageBody } from "./staged-file.js";
+import { WORKER_MIN_BYTES, writeWorkerJobs } from "./write-worker.js";
 
 describe("stageBody", () => {
   let dir: string;
@@ -63,7 +63,7 @@ describe("stageBody", () => {
     expect(staged.size).toBe(backing.length);
     expect(staged.md5).toBe(md5(backing));
     expect((await readFile(staged.path)).equals(backing)).toBe(true);
-    expect(md5WorkerJobs()).toBe(0);
+    expect(writeWorkerJobs()).toBe(0);
   });
 
   it("gives each of many concurrent bodies its own MD5", async () => {
@@ -72,6 +72,7 @@ describe("stageBody", () => {
         randomBytes(200_000 + ((i * 31 + j * 7) % 97) * 1000),
       ),
     );
+    const expected = bodies.map((chunks) => md5(Buffer.concat(chunks))); // before they are handed over
     const staged = await Promise.all(
       bodies.map((chunks) =>
         stageBody(
@@ -85,9 +86,43 @@ describe("stageBody", () => {
         ),
       ),
     );
-    for (const [i, chunks] of bodies.entries())
-      expect(staged[i]?.md5).toBe(md5(Buffer.concat(chunks)));
-    expect(md5WorkerJobs()).toBe(0);
+    for (const [i, md5] of expected.entries()) expect(staged[i]?.md5).toBe(md5);
+    expect(writeWorkerJobs()).toBe(0);
+  });
+
+  it("takes over a chunk that is its buffer's only view, and copies a slice of a larger one", async () => {
+    // gRPC messages and socket reads are buffers of their own (but for a message header in
+    // front): the worker takes their memory instead of a copy. A slice of a pooled buffer
+    // must be copied, and the pool left whole.
+    const own = randomBytes(WORKER_MIN_BYTES);
+    const headed = Buffer.concat([Buffer.from([0, 0, 16, 0, 0, 0x12, 0x80, 0x80, 0x40]), own]);
+    const message = headed.subarray(9);
+    const pool = randomBytes(4 * WORKER_MIN_BYTES);
+    const slice = pool.subarray(WORKER_MIN_BYTES, 2 * WORKER_MIN_BYTES);
+    const whole = Buffer.concat([own, message, slice]);
+    const staged = await stageBody(dir, [own, message, slice]);
+    expect(staged.md5).toBe(md5(whole));
+    expect((await readFile(staged.path)).equals(whole)).toBe(true);
+    expect([own.byteLength, message.byteLength, slice.byteLength]).toEqual([
+      0,
+      0,
+      WORKER_MIN_BYTES,
+    ]);
+    expect(pool.byteLength).toBe(4 * WORKER_MIN_BYTES);
+  });
+
+  it("copies a chunk that a later chunk of the same buffer follows, so neither is lost", async () => {
+    // A chunked HTTP body can split one socket read into two chunks around a chunk header:
+    // the first must not be transferred, or the second would read as empty.
+    const read = randomBytes(WORKER_MIN_BYTES + 40);
+    const first = read.subarray(0, WORKER_MIN_BYTES);
+    const second = read.subarray(WORKER_MIN_BYTES + 8);
+    const whole = Buffer.concat([first, second]);
+    const staged = await stageBody(dir, [first, second]);
+    expect(staged.size).toBe(whole.byteLength);
+    expect(staged.md5).toBe(md5(whole));
+    expect((await readFile(staged.path)).equals(whole)).toBe(true);
+    expect(read.byteLength).toBe(WORKER_MIN_BYTES + 40);
   });
 
   it("removes the file and rethrows when the body fails midway", async () => {
@@ -98,11 +133,12 @@ describe("stageBody", () => {
     })();
     await expect(stageBody(dir, failing)).rejects.toThrow("connection cut");
     expect(await readdir(dir)).toEqual([]);
-    expect(md5WorkerJobs()).toBe(0); // past WORKER_MIN_BYTES, so a job had started
+    expect(writeWorkerJobs()).toBe(0); // past WORKER_MIN_BYTES, so a job had started
   });
 
   it("drops a failed body's hash job while others go on", async () => {
     const good = pieces(60);
+    const goodMd5 = md5(Buffer.concat(good));
     const [failed, done] = await Promise.allSettled([
       stageBody(
         dir,
@@ -125,8 +161,8 @@ describe("stageBody", () => {
       ),
     ]);
     expect(failed).toMatchObject({ status: "rejected", reason: { message: "client went away" } });
-    expect(done).toMatchObject({ status: "fulfilled", value: { md5: md5(Buffer.concat(good)) } });
-    expect(md5WorkerJobs()).toBe(0);
+    expect(done).toMatchObject({ status: "fulfilled", value: { md5: goodMd5 } });
+    expect(writeWorkerJobs()).toBe(0);
     expect(await readdir(dir)).toHaveLength(1);
   });
 
