@@ -125,6 +125,19 @@ describe("stageBody", () => {
     expect(read.byteLength).toBe(WORKER_MIN_BYTES + 40);
   });
 
+  it("skips the MD5 when asked, small or large, and still writes every byte", async () => {
+    for (const size of [10, 3 * WORKER_MIN_BYTES + 5]) {
+      const body = randomBytes(size);
+      const staged = await stageBody(dir, [body.subarray(0, 7), Buffer.from(body.subarray(7))], {
+        md5: false,
+      });
+      expect(staged).not.toHaveProperty("md5", expect.any(String));
+      expect(staged.size).toBe(size);
+      expect((await readFile(staged.path)).equals(body)).toBe(true);
+    }
+    expect(writeWorkerJobs()).toBe(0);
+  });
+
   it("removes the file and rethrows when the body fails midway", async () => {
     const chunks = pieces(50);
     const failing = (async function* () {

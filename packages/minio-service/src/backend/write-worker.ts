@@ -68,9 +68,9 @@ function writeFully(fd, parts, position) {
     rest = left;
   }
 }
-parentPort.on("message", ({ id, fd, parts, end, cancel }) => {
+parentPort.on("message", ({ id, fd, md5, parts, end, cancel }) => {
   let job = jobs.get(id);
-  if (!job) jobs.set(id, (job = { fd, hash: createHash("md5"), position: 0 }));
+  if (!job) jobs.set(id, (job = { fd, hash: md5 ? createHash("md5") : undefined, position: 0 }));
   if (cancel) {
     jobs.delete(id);
     return parentPort.postMessage({ id, done: true });
@@ -79,7 +79,7 @@ parentPort.on("message", ({ id, fd, parts, end, cancel }) => {
     let bytes = 0;
     for (const part of parts) bytes += part.byteLength;
     if (!job.error) {
-      for (const part of parts) job.hash.update(part);
+      if (job.hash) for (const part of parts) job.hash.update(part);
       try {
         writeFully(job.fd, parts, job.position);
       } catch (err) {
@@ -92,7 +92,7 @@ parentPort.on("message", ({ id, fd, parts, end, cancel }) => {
   }
   if (end) {
     jobs.delete(id);
-    parentPort.postMessage({ id, done: true, error: job.error, md5: job.error ? undefined : job.hash.digest("hex") });
+    parentPort.postMessage({ id, done: true, error: job.error, md5: job.error || !job.hash ? undefined : job.hash.digest("hex") });
   }
 });
 `;
@@ -106,8 +106,8 @@ export interface WorkerWrite {
   push(chunk: Uint8Array): void;
   /** Waits while too many bytes wait for the disk; throws a failed write's error. */
   room(): Promise<void>;
-  /** Once everything taken is written (not yet fsynced): the body's hex MD5. */
-  end(): Promise<string>;
+  /** Once everything taken is written (not yet fsynced): the body's hex MD5, if hashed. */
+  end(): Promise<string | undefined>;
   /** Drops the job; resolves once no write of it runs, so the file may be closed. */
   cancel(): Promise<void>;
 }
@@ -224,11 +224,11 @@ function transferable(chunk: Uint8Array): boolean {
 }
 
 /**
- * Writes the chunks pushed to it to `fd` from position 0, and hashes them, in the worker
- * thread: this thread only hands them over (gathered into batches of `BATCH_BYTES`). The
- * file must stay open until `end()` or `cancel()` has settled.
+ * Writes the chunks pushed to it to `fd` from position 0, and hashes them unless `md5` is
+ * false, in the worker thread: this thread only hands them over (gathered into batches of
+ * `BATCH_BYTES`). The file must stay open until `end()` or `cancel()` has settled.
  */
-export function workerWrite(fd: number): WorkerWrite {
+export function workerWrite(fd: number, md5 = true): WorkerWrite {
   const job: Job = { inFlight: 0, settled: false };
   const { owner, id } = admit(job);
   let parts: Uint8Array[] = [];
@@ -236,7 +236,7 @@ export function workerWrite(fd: number): WorkerWrite {
   let batchBytes = 0;
 
   function post(end: boolean): void {
-    owner.worker.postMessage({ id, fd, parts, end }, transfer);
+    owner.worker.postMessage({ id, fd, md5, parts, end }, transfer);
     job.inFlight += batchBytes;
     parts = [];
     transfer = [];
@@ -274,7 +274,7 @@ export function workerWrite(fd: number): WorkerWrite {
       post(true);
       while (!job.settled) await news();
       failed();
-      return job.md5 as string;
+      return job.md5;
     },
     async cancel() {
       if (job.settled) return;

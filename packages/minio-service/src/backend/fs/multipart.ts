@@ -104,7 +104,8 @@ export class FsMultipart implements MultipartOperations {
           md5s.push(md5);
         }
       }
-      const staged = await stageBody(this.fs.layout.tmp, concatenated());
+      // The object's ETag is made of its parts' MD5s (checked above), not its own.
+      const staged = await stageBody(this.fs.layout.tmp, concatenated(), { md5: false });
       const stored = await this.objects.commit(loc, key, staged, {
         size: staged.size,
         etag: multipartEtag(md5s),

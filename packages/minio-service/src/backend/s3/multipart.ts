@@ -91,12 +91,13 @@ export class S3Multipart implements MultipartOperations {
     size: number | undefined,
   ): Promise<string> {
     const upload = await this.record(loc, key, uploadId);
-    // S3 wants each part's length up front: a part of unknown size is spooled to disk first.
+    // S3 wants each part's length up front: a part of unknown size is spooled to disk first
+    // (unhashed: PartBody hashes it as it is sent).
     let spool: StagedFile | undefined;
     let counted: PartBody;
     let length: number;
     if (size === undefined) {
-      const staged = await stageBody(tmpdir(), body, "isa-minio-part-");
+      const staged = await stageBody(tmpdir(), body, { namePrefix: "isa-minio-part-", md5: false });
       spool = staged;
       length = staged.size;
       counted = new PartBody(createReadStream(staged.path));
