@@ -1,4 +1,5 @@
 import type { DuckDBConnection, DuckDBPreparedStatement } from "@duckdb/node-api";
+import { LRUCache } from "lru-cache";
 import type { StatementKind } from "./statement-policy.js";
 
 /** Statements kept prepared per connection; the least recently used is destroyed first. */
@@ -18,10 +19,15 @@ interface Entry {
  * parsing, binding and planning. An entry counts only while the database's change version
  * is the one read before it was prepared: DuckDB re-binds a prepared statement after a
  * table changes, but not after a view or macro is replaced (it would keep running the old
- * definition). A connection runs one call at a time, so an entry is never in use twice.
+ * definition). A connection runs one call at a time, so an entry is never in use twice,
+ * nor destroyed while it runs.
  */
 export class StatementCache {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new LRUCache<string, Entry>({
+    max: STATEMENTS_PER_CONNECTION,
+    // Evicted, replaced or dropped as stale: its statement goes with it.
+    dispose: (entry) => entry.prepared.destroySync(),
+  });
 
   /** The statement prepared for `sql` under `version`, if any; a stale one is destroyed. */
   take(
@@ -29,14 +35,9 @@ export class StatementCache {
     version: string,
   ): { prepared: DuckDBPreparedStatement; kind: StatementKind } | undefined {
     const entry = this.entries.get(sql);
-    if (!entry) return undefined;
-    this.entries.delete(sql);
-    if (entry.version !== version) {
-      entry.prepared.destroySync();
-      return undefined;
-    }
-    this.entries.set(sql, entry);
-    return entry;
+    if (entry?.version === version) return entry;
+    if (entry) this.entries.delete(sql);
+    return undefined;
   }
 
   /** Keeps `prepared` for `sql`; returns false (the caller destroys it) when it is not kept. */
@@ -47,14 +48,7 @@ export class StatementCache {
     kind: StatementKind,
   ): boolean {
     if (sql.length > MAX_CACHED_SQL_LENGTH) return false;
-    this.entries.get(sql)?.prepared.destroySync();
-    this.entries.delete(sql);
     this.entries.set(sql, { prepared, kind, version });
-    for (const [oldest, entry] of this.entries) {
-      if (this.entries.size <= STATEMENTS_PER_CONNECTION) break;
-      this.entries.delete(oldest);
-      entry.prepared.destroySync();
-    }
     return true;
   }
 
